@@ -1,0 +1,87 @@
+"""python -m grok_core: run a sweep from a YAML grid, list and summarise stored runs, move archives.
+
+A grid file:
+    base: {task: add, p: 59, frac: 0.4, max_steps: 20000}   # any RunSpec field
+    grid: {seed: [0, 1, 2, 3], lr: [1.0e-3, 3.0e-3]}        # cartesian product over these
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import yaml
+
+from .specs import RunSpec, grid
+
+
+def load_grid(path) -> list[RunSpec]:
+    with open(path) as f:
+        doc = yaml.safe_load(f) or {}
+    if not isinstance(doc, dict) or set(doc) - {"base", "grid"}:
+        raise ValueError(f"grid file {path}: top-level keys must be 'base' and 'grid', got {list(doc)}")
+    return grid(doc.get("base") or {}, **(doc.get("grid") or {}))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m grok_core", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--store", default=None, help="run store folder (default: results/)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sw = sub.add_parser("sweep", help="train every run of a YAML grid that the store lacks")
+    sw.add_argument("grid")
+    sw.add_argument("--workers", type=int, default=None)
+    sw.add_argument("--device", default=None)
+    sw.add_argument("--dry-run", action="store_true", help="only count stored and missing runs")
+    sub.add_parser("list", help="one line per stored run")
+    sm = sub.add_parser("summary", help="grokked/censored/failed counts and median T_grok per group")
+    sm.add_argument("--by", default="task,model,p,frac,lr,wd,rho", help="comma-separated spec fields")
+    ex = sub.add_parser("export", help="write stored records into one .tar.gz")
+    ex.add_argument("archive")
+    im = sub.add_parser("import", help="take the records of a .tar.gz made by export")
+    im.add_argument("archive")
+    args = ap.parse_args(argv)
+
+    from .store import Store, frame
+    store = Store(args.store)
+    try:
+        if args.cmd == "sweep":
+            specs = load_grid(args.grid)
+            if args.workers is not None and args.workers < 1:
+                raise ValueError(f"--workers={args.workers} is not allowed: a positive integer")
+            if args.dry_run:
+                have = sum(store.get(s) is not None for s in specs)
+                print(f"{len(specs)} runs: {have} stored, {len(specs) - have} to train")
+                return 0
+            from . import sweep
+            df = sweep.run_frame(specs, store=store, workers=args.workers, device=args.device)
+            print(df["status"].value_counts().to_string())
+        elif args.cmd == "list":
+            df = frame(store.all())
+            if len(df):
+                cols = ["run_id", "task", "model", "p", "frac", "lr", "wd", "rho", "seed", "status", "t_mem",
+                        "t_grok", "steps_run"]
+                print(df[cols].to_string(index=False))
+            print(f"{len(df)} runs in {store.root}")
+        elif args.cmd == "summary":
+            df = frame(store.all())
+            if not len(df):
+                print(f"no runs in {store.root}")
+                return 0
+            by = [c.strip() for c in args.by.split(",") if c.strip()]
+            bad = [c for c in by if c not in df.columns]
+            if bad:
+                raise ValueError(f"--by={bad} is not allowed: spec fields, e.g. {list(RunSpec.__dataclass_fields__)}")
+            df["t_grok"] = df["t_grok"].astype(float)
+            g = df.groupby(by)
+            out = g["status"].value_counts().unstack(fill_value=0)
+            out["median_t_grok"] = g["t_grok"].median()
+            out["median_norm_at_grok"] = g["norm_at_grok"].median()
+            print(out.to_string())
+        elif args.cmd == "export":
+            print(f"exported {store.export(args.archive)} runs to {args.archive}")
+        elif args.cmd == "import":
+            print(f"imported {store.import_(args.archive)} runs into {store.root}")
+    except (ValueError, FileNotFoundError, yaml.YAMLError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0

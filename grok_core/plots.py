@@ -1,0 +1,34 @@
+"""One house style for every figure: seaborn, labelled axes with units, the paper's value drawn beside ours."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+OURS, PAPER = "#1f6fb4", "#d1495b"
+
+
+def style():
+    sns.set_theme(context="notebook", style="whitegrid", palette="deep")
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold",
+                         "axes.titlesize": 11})
+
+
+def training_curves(record: dict, ax_acc, ax_norm, label: str = "", color=None):
+    """Accuracy (train dashed, test solid) and ‖W‖ against step, log x, with T_mem and T_grok marked."""
+    c, s = record["curves"], record["summary"]
+    step = c["step"].clip(min=1)
+    ax_acc.plot(step, c["train_acc"], "--", color=color, label=f"{label} train")
+    ax_acc.plot(step, c["test_acc"], "-", color=color, label=f"{label} test")
+    ax_norm.plot(step, c["weight_norm"], color=color, label=label)
+    for t, ls in ((s["t_mem"], ":"), (s["t_grok"], "-.")):
+        if t:
+            for ax in (ax_acc, ax_norm):
+                ax.axvline(t, color=color, ls=ls, lw=0.8)
+    for ax in (ax_acc, ax_norm):
+        ax.set_xscale("log")
+        ax.set_xlabel("step")
+    ax_acc.set_ylabel("accuracy")
+    ax_norm.set_ylabel("weight norm ‖W‖")
+
+
+style()

@@ -1,0 +1,203 @@
+"""A run is a frozen dataclass: print it, hash it, store it with the record.
+
+Every field that changes what a run computes is in the hash, except `max_steps`: a run with a larger budget
+extends the same trajectory (the log grid does not depend on the budget), so the store can tell whether a
+stored record already answers a request.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+
+TASKS = ("add", "mul", "parity")
+MODELS = ("mlp", "attn", "transformer")
+OPTIMIZERS = ("adamw", "sgd")
+CLAMP_MODES = ("none", "hold", "once")
+LOG_GRIDS = ("geom", "every")
+
+# Fields that identify a run's trajectory. `max_steps` is the budget and is left out on purpose.
+_NOT_HASHED = ("max_steps",)
+
+
+def _fail(name, value, allowed):
+    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run. Defaults are paper 1's main MLP protocol (arXiv 2606.13753, DESIGN.md)."""
+
+    # task
+    task: str = "add"
+    p: int = 59                   # modulus (add/mul)
+    frac: float = 0.40            # training fraction of the p^2 pairs (add/mul)
+    n_bits: int = 30              # sparse parity: n
+    k_bits: int = 3               # sparse parity: k relevant bits
+    n_train: int = 1000           # sparse parity: m training examples
+    n_test: int = 2000            # sparse parity: fresh test examples
+    # model
+    model: str = "mlp"
+    d_embed: int = 128            # MLP: embedding width; attention/transformer: d_model
+    hidden: int = 256             # MLP: width of W1; attention/transformer: MLP width
+    heads: int = 4
+    layernorm: bool = False       # MLP: final parameter-free LN before readout; attn: LN before attn/MLP/unembed
+    # optimiser
+    optimizer: str = "adamw"
+    lr: float = 1e-3
+    wd: float = 1.0
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    batch_size: int = 0           # 0 = full batch; else minibatch sampled with replacement (paper 2)
+    # norm clamp (paper 1 §5)
+    clamp_mode: str = "none"      # none | hold (every step from t_int on) | once (a single rescale at t_int)
+    clamp_target: float = 0.0     # absolute ‖W‖ the clamp sets
+    clamp_group: str = "norm"     # "norm": the model's norm group; else the name of one tensor
+    t_int: int = 500
+    # schedule and detection
+    seed: int = 0
+    max_steps: int = 20_000
+    log: str = "geom"             # geom: ~`log_density` points per decade; every: every `log_every` steps
+    log_density: int = 72
+    log_every: int = 200
+    mem_threshold: float = 0.99
+    grok_threshold: float = 0.90
+    tail_steps: int = 0           # keep training this many steps after T_grok before the member stops
+    rho: float = 0.0              # label only: clamp_target / Wc, for analysis (0 when free)
+
+    def __post_init__(self):
+        self.validate()
+
+    # ---- validation: one clear ValueError before any training starts
+    def validate(self):
+        if self.task not in TASKS:
+            _fail("task", self.task, f"one of {TASKS}")
+        if self.model not in MODELS:
+            _fail("model", self.model, f"one of {MODELS}")
+        if self.optimizer not in OPTIMIZERS:
+            _fail("optimizer", self.optimizer, f"one of {OPTIMIZERS}")
+        if self.clamp_mode not in CLAMP_MODES:
+            _fail("clamp_mode", self.clamp_mode, f"one of {CLAMP_MODES}")
+        if self.log not in LOG_GRIDS:
+            _fail("log", self.log, f"one of {LOG_GRIDS}")
+        if self.task in ("add", "mul"):
+            if not (isinstance(self.p, int) and self.p >= 2):
+                _fail("p", self.p, "an integer >= 2")
+            if not (0.0 < self.frac < 1.0):
+                _fail("frac", self.frac, "a training fraction in (0, 1)")
+            if round(self.frac * self.p * self.p) < 1 or round(self.frac * self.p * self.p) >= self.p * self.p:
+                _fail("frac", self.frac, f"a fraction leaving >= 1 train and test pair at p={self.p}")
+        else:
+            if self.n_bits < 1:
+                _fail("n_bits", self.n_bits, "an integer >= 1")
+            if not (1 <= self.k_bits <= self.n_bits):
+                _fail("k_bits", self.k_bits, f"an integer in [1, n_bits={self.n_bits}]")
+            if self.n_train < 1 or self.n_test < 1:
+                _fail("n_train/n_test", (self.n_train, self.n_test), "positive integers")
+            if self.model != "mlp":
+                _fail("model", self.model, "'mlp' for the parity task")
+        if self.task == "parity" and self.layernorm:
+            _fail("layernorm", self.layernorm, "False for parity")
+        for name in ("d_embed", "hidden", "heads"):
+            if getattr(self, name) < 1:
+                _fail(name, getattr(self, name), "a positive integer")
+        if self.model in ("attn", "transformer") and self.d_embed % self.heads:
+            _fail("heads", self.heads, f"a divisor of d_embed={self.d_embed}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            _fail("lr", self.lr, "a finite number > 0")
+        if not (self.wd >= 0 and math.isfinite(self.wd)):
+            _fail("wd", self.wd, "a finite number >= 0")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1 and self.eps > 0):
+            _fail("beta1/beta2/eps", (self.beta1, self.beta2, self.eps), "betas in [0, 1), eps > 0")
+        if self.batch_size < 0:
+            _fail("batch_size", self.batch_size, "0 (full batch) or a positive integer")
+        if self.clamp_mode != "none":
+            if not (self.clamp_target > 0 and math.isfinite(self.clamp_target)):
+                _fail("clamp_target", self.clamp_target, "a finite norm > 0 when clamp_mode is not 'none'")
+            if self.t_int < 0:
+                _fail("t_int", self.t_int, "a step >= 0")
+        if self.rho < 0 or (self.clamp_mode != "none" and not self.rho > 0):
+            _fail("rho", self.rho, "a ratio > 0 when clamped (0 for a free run)")
+        if self.max_steps < 1:
+            _fail("max_steps", self.max_steps, "a positive number of steps")
+        if self.log_density < 1 or self.log_every < 1:
+            _fail("log_density/log_every", (self.log_density, self.log_every), "positive integers")
+        for name in ("mem_threshold", "grok_threshold"):
+            if not (0 < getattr(self, name) <= 1):
+                _fail(name, getattr(self, name), "an accuracy in (0, 1]")
+        if self.tail_steps < 0:
+            _fail("tail_steps", self.tail_steps, "a number of steps >= 0")
+
+    # ---- identity
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunSpec":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown RunSpec field(s) {sorted(unknown)}; allowed: {sorted(known)}")
+        return cls(**{k: _coerce(k, v) for k, v in d.items()})
+
+    def hashed_dict(self) -> dict:
+        return {k: v for k, v in self.to_dict().items() if k not in _NOT_HASHED}
+
+    @property
+    def run_id(self) -> str:
+        blob = json.dumps(self.hashed_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def replace(self, **changes) -> "RunSpec":
+        return dataclasses.replace(self, **changes)
+
+    # ---- derived seeds
+    def init_seed(self) -> int:
+        """Init and split depend on seed, task, sizes and λ only (paper 1: control and clamp arms of one p
+        share init and split), never on lr or the clamp."""
+        keys = ("seed", "task", "p", "frac", "n_bits", "k_bits", "n_train", "n_test", "model", "d_embed",
+                "hidden", "heads", "layernorm", "wd")
+        blob = json.dumps({k: getattr(self, k) for k in keys}, sort_keys=True)
+        return int(hashlib.sha256(blob.encode()).hexdigest()[:8], 16)
+
+    # ---- grouping: members of one batch share every field that fixes shapes, data layout and code path
+    def shape_key(self) -> tuple:
+        keys = ("task", "p", "frac", "n_bits", "k_bits", "n_train", "n_test", "model", "d_embed", "hidden",
+                "heads", "layernorm", "optimizer", "batch_size", "clamp_group", "log", "log_density",
+                "log_every")
+        return tuple(getattr(self, k) for k in keys)
+
+
+_FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(RunSpec)}
+
+
+def _coerce(name, value):
+    """YAML and papermill hand over '1e-3' or 3 where a float is meant; convert, or name the field."""
+    kind = _FIELD_TYPES[name]
+    try:
+        if kind == "float" and not isinstance(value, bool):
+            return float(value)
+        if kind == "int" and not isinstance(value, bool) and float(value) == int(float(value)):
+            return int(float(value))
+        if kind == "bool" and isinstance(value, bool):
+            return value
+        if kind == "str" and isinstance(value, str):
+            return value
+    except (TypeError, ValueError):
+        pass
+    raise ValueError(f"{name}={value!r} is not allowed: a value of type {kind}")
+
+
+def grid(base: dict | RunSpec | None = None, **axes) -> list[RunSpec]:
+    """Cartesian product of `axes` (lists) over a base spec: `grid(base, seed=range(8), lr=[1e-3, 3e-3])`."""
+    import itertools
+
+    if isinstance(base, RunSpec):
+        base = base.to_dict()
+    base = dict(base or {})
+    names = list(axes)
+    values = [list(v) if isinstance(v, (list, tuple, range)) else [v] for v in axes.values()]
+    return [RunSpec.from_dict({**base, **dict(zip(names, combo))}) for combo in itertools.product(*values)]
