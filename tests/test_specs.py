@@ -1,0 +1,60 @@
+import pytest
+
+from grok_core import RunSpec, grid
+
+BAD = [
+    (dict(p=1), "p"),
+    (dict(frac=0.0), "frac"),
+    (dict(frac=1.0), "frac"),
+    (dict(task="parity", k_bits=31, n_bits=30), "k_bits"),
+    (dict(task="sub"), "task"),
+    (dict(model="cnn"), "model"),
+    (dict(optimizer="lion"), "optimizer"),
+    (dict(lr=-1e-3), "lr"),
+    (dict(lr=float("nan")), "lr"),
+    (dict(wd=-1.0), "wd"),
+    (dict(clamp_mode="hold", clamp_target=50.0, rho=0.0), "rho"),
+    (dict(clamp_mode="hold", clamp_target=50.0, rho=-1.0), "rho"),
+    (dict(clamp_mode="hold", clamp_target=0.0, rho=1.0), "clamp_target"),
+    (dict(clamp_mode="sometimes"), "clamp_mode"),
+    (dict(max_steps=0), "max_steps"),
+    (dict(grok_threshold=1.5), "grok_threshold"),
+    (dict(model="attn", d_embed=130, heads=4), "heads"),
+    (dict(batch_size=-5), "batch_size"),
+]
+
+
+@pytest.mark.parametrize("kw,name", BAD)
+def test_bad_parameter_raises_naming_it(kw, name):
+    with pytest.raises(ValueError, match=rf"^{name}"):
+        RunSpec(**kw)
+
+
+def test_unknown_field_and_wrong_type_raise():
+    with pytest.raises(ValueError, match="unknown RunSpec field"):
+        RunSpec.from_dict({"learning_rate": 1e-3})
+    with pytest.raises(ValueError, match="^p="):
+        RunSpec.from_dict({"p": "fifty"})
+
+
+def test_yaml_style_strings_are_coerced():
+    assert RunSpec.from_dict({"lr": "1e-3", "p": 59.0}).lr == 1e-3
+
+
+def test_run_id_ignores_budget_only():
+    s = RunSpec()
+    assert s.run_id == s.replace(max_steps=99_999).run_id
+    assert s.run_id != s.replace(lr=2e-3).run_id
+    assert s.run_id != s.replace(seed=1).run_id
+
+
+def test_control_and_clamp_arms_share_init_and_split():
+    free = RunSpec(seed=3)
+    held = free.replace(clamp_mode="hold", clamp_target=60.0, rho=1.1, lr=8e-3)
+    assert free.init_seed() == held.init_seed()
+    assert free.init_seed() != free.replace(seed=4).init_seed()
+
+
+def test_grid_is_a_cartesian_product():
+    specs = grid({"p": 31}, seed=range(3), lr=[1e-3, 2e-3])
+    assert len(specs) == 6 and len({s.run_id for s in specs}) == 6

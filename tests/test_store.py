@@ -1,0 +1,102 @@
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grok_core import RunSpec, sweep, train
+from grok_core.store import Store, answer, decode, encode
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_record_roundtrip_keeps_spec_summary_and_float32_curves(tiny):
+    rec = train(tiny.replace(max_steps=50))[0]
+    back = decode(encode(rec))
+    assert back["spec"] == rec["spec"] and back["summary"] == rec["summary"]
+    assert back["curves"]["test_acc"].dtype == np.float32
+    np.testing.assert_array_equal(back["curves"]["weight_norm"], rec["curves"]["weight_norm"])
+
+
+def test_sweep_asked_twice_trains_nothing_the_second_time(tiny, tmp_path, monkeypatch):
+    specs = [tiny.replace(seed=s, max_steps=40) for s in range(3)]
+    first = sweep.run(specs, store=tmp_path, progress=False)
+    monkeypatch.setattr(sweep, "_train_batch", lambda *a: pytest.fail("retrained a stored run"))
+    second = sweep.run(specs, store=tmp_path, progress=False)
+    assert [r["summary"] for r in first] == [r["summary"] for r in second]
+
+
+def test_truncated_record_is_reported_and_retrained(tiny, tmp_path):
+    spec = tiny.replace(max_steps=40)
+    store = Store(tmp_path)
+    sweep.run([spec], store=store, progress=False)
+    path = store.path(spec.run_id)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.warns(UserWarning, match="unreadable record"):
+        assert store.get(spec) is None
+    with pytest.warns(UserWarning):
+        rec = sweep.run([spec], store=store, progress=False)[0]
+    assert rec["summary"]["steps_run"] > 0 and store.get(spec) is not None
+
+
+def test_killed_sweep_resumes_without_losing_or_retraining(tmp_path, monkeypatch):
+    specs = [RunSpec(p=23, frac=0.5, d_embed=32, hidden=64, lr=3e-3, max_steps=800, seed=s) for s in range(8)]
+    script = textwrap.dedent(f"""
+        import torch; torch.set_num_threads(1)
+        from grok_core import RunSpec, sweep
+        specs = [RunSpec(p=23, frac=0.5, d_embed=32, hidden=64, lr=3e-3, max_steps=800, seed=s) for s in range(8)]
+        sweep.run(specs, store={str(tmp_path)!r}, workers=1, max_members=1, progress=False)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    store = Store(tmp_path)
+    deadline = time.time() + 120
+    while len(store.ids()) < 2 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = {i: store.path(i).read_bytes() for i in store.ids()}
+    assert 2 <= len(before) < 8, "the kill should land mid-sweep"
+    trained = []
+    real = sweep._train_batch
+    monkeypatch.setattr(sweep, "_train_batch", lambda b, *a: (trained.extend(b), real(b, *a)))
+    recs = sweep.run(specs, store=store, workers=1, progress=False)
+    assert len(recs) == 8 and all(r is not None for r in recs)
+    assert {s.run_id for s in trained} == {s.run_id for s in specs} - set(before)
+    assert all(store.path(i).read_bytes() == blob for i, blob in before.items())
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_two_worker_processes_give_the_same_records_as_in_process(tiny, tmp_path):
+    specs = [tiny.replace(seed=s, max_steps=60) for s in range(4)]
+    a = sweep.run(specs, store=tmp_path / "a", workers=2, max_members=1, progress=False)
+    b = sweep.run(specs, store=tmp_path / "b", workers=1, progress=False)
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x["curves"]["train_loss"], y["curves"]["train_loss"], rtol=1e-4)
+
+
+def test_export_import_roundtrip(tiny, tmp_path):
+    specs = [tiny.replace(seed=s, max_steps=30) for s in range(2)]
+    src, dst = Store(tmp_path / "gpu"), Store(tmp_path / "home")
+    sweep.run(specs, store=src, progress=False)
+    assert src.export(tmp_path / "runs.tar.gz") == 2
+    assert dst.import_(tmp_path / "runs.tar.gz") == 2
+    assert dst.get(specs[1])["summary"] == src.get(specs[1])["summary"]
+
+
+def test_budget_rules(tiny):
+    long = train(tiny.replace(p=59, d_embed=64, hidden=128, frac=0.5, lr=3e-3, max_steps=3000))[0]
+    assert long["summary"]["status"] == "grokked"
+    t = long["summary"]["t_grok"]
+    short = RunSpec.from_dict({**long["spec"], "max_steps": t // 2})
+    cut = answer(long, short)
+    assert cut["summary"]["status"] == "censored" and cut["curves"]["step"][-1] <= t // 2
+    bigger = RunSpec.from_dict({**long["spec"], "max_steps": 10 * t})
+    assert answer(long, bigger)["summary"]["t_grok"] == t                    # a grok answers any budget
+    censored = answer(long, short)
+    assert answer(censored, bigger) is None                                   # a censored run of less budget cannot

@@ -1,0 +1,124 @@
+import numpy as np
+import pytest
+import torch
+
+from grok_core import RunSpec, train
+from grok_core.models import build
+from grok_core.norm import weight_norm
+from grok_core.optim import BatchedAdamW, BatchedSGD
+from grok_core.tasks import make_split
+from grok_core.train import log_grid
+
+
+def _one_member_setup(spec):
+    model = build(spec)
+    P0 = model.init(torch.Generator().manual_seed(spec.init_seed()))
+    sp = make_split(spec)
+    return model, P0, sp
+
+
+@pytest.mark.parametrize("opt", ["adamw", "sgd"])
+def test_our_optimiser_equals_torch_optim(opt):
+    spec = RunSpec(p=17, frac=0.5, d_embed=16, hidden=32, lr=3e-3, wd=0.5, optimizer=opt)
+    model, P0, sp = _one_member_setup(spec)
+    # ours, one member
+    P = {k: v[None].clone().requires_grad_() for k, v in P0.items()}
+    cls = BatchedAdamW if opt == "adamw" else BatchedSGD
+    ours = cls(P, torch.tensor([spec.lr]), torch.tensor([spec.wd]), model.decay_names)
+    # torch's, decay on the same tensors only
+    Q = {k: v[None].clone().requires_grad_() for k, v in P0.items()}
+    groups = [{"params": [Q[k] for k in Q if k in model.decay_names], "weight_decay": spec.wd},
+              {"params": [Q[k] for k in Q if k not in model.decay_names], "weight_decay": 0.0}]
+    ref = torch.optim.AdamW(groups, lr=spec.lr) if opt == "adamw" else torch.optim.SGD(groups, lr=spec.lr)
+    x, y = sp.train_x[None], sp.train_y
+    for _ in range(25):
+        loss = torch.nn.functional.cross_entropy(model.forward(P, x)[0], y)
+        ours.step(P, dict(zip(P, torch.autograd.grad(loss, list(P.values())))))
+        ref.zero_grad()
+        torch.nn.functional.cross_entropy(model.forward(Q, x)[0], y).backward()
+        ref.step()
+    for k in P:
+        torch.testing.assert_close(P[k], Q[k], rtol=1e-5, atol=1e-6)
+
+
+def test_member_matches_solo_run(tiny):
+    """Member i of a batch (with other seeds, lrs, a clamp, and a member that leaves early) equals the same
+    spec trained alone: whole curves, not only the end."""
+    specs = [tiny.replace(seed=0, max_steps=400),
+             tiny.replace(seed=1, lr=1e-3, max_steps=400),
+             tiny.replace(seed=2, max_steps=60),                              # leaves the batch early
+             tiny.replace(seed=3, clamp_mode="hold", clamp_target=20.0, rho=1.0, t_int=50, max_steps=400)]
+    batch = train(specs)
+    for spec, rec in zip(specs, batch):
+        solo = train(spec)[0]
+        assert rec["summary"]["t_mem"] == solo["summary"]["t_mem"]
+        assert np.array_equal(rec["curves"]["step"], solo["curves"]["step"])
+        for k in ("train_loss", "test_acc", "weight_norm"):
+            np.testing.assert_allclose(rec["curves"][k], solo["curves"][k], rtol=2e-4, atol=2e-4)
+    assert batch[2]["summary"]["steps_run"] <= 60 < batch[0]["summary"]["steps_run"]
+
+
+def test_clamp_holds_norm_after_t_int(tiny):
+    target, t_int = 25.0, 40
+    rec = train(tiny.replace(clamp_mode="hold", clamp_target=target, rho=1.0, t_int=t_int, max_steps=300))[0]
+    c = rec["curves"]
+    after = c["step"] >= t_int
+    assert after.sum() > 20
+    np.testing.assert_allclose(c["weight_norm"][after], target, rtol=1e-5)
+    assert abs(c["weight_norm"][c["step"] == 10][0] - target) > 1.0        # free before t_int
+
+
+def test_one_shot_rescale_is_released(tiny):
+    target, t_int = 18.0, 30
+    rec = train(tiny.replace(clamp_mode="once", clamp_target=target, rho=1.0, t_int=t_int, max_steps=200))[0]
+    c = rec["curves"]
+    assert abs(c["weight_norm"][c["step"] == t_int][0] - target) < 1e-3
+    assert abs(c["weight_norm"][-1] - target) > 0.1
+
+
+def test_clamp_one_group_leaves_the_others_free():
+    spec = RunSpec(model="attn", p=11, frac=0.5, d_embed=16, hidden=32, lr=1e-3, max_steps=60, t_int=10,
+                   clamp_mode="hold", clamp_target=3.0, rho=1.0, clamp_group="W_U")
+    c = train(spec)[0]["curves"]
+    after = c["step"] >= 10
+    np.testing.assert_allclose(c["norm_W_U"][after], 3.0, rtol=1e-5)
+    assert np.ptp(c["norm_W_in"][after]) > 1e-3
+
+
+def test_small_config_memorises_then_groks():
+    """Measured for the issue: p = 59, d = 64, H = 128, fraction 0.5, lr 3e-3, λ = 1 groks in ~1.2k steps."""
+    spec = RunSpec(p=59, d_embed=64, hidden=128, frac=0.5, lr=3e-3, wd=1.0, max_steps=4000)
+    s = train(spec)[0]["summary"]
+    assert s["status"] == "grokked"
+    assert s["t_mem"] < s["t_grok"] / 3                                       # memorised long before
+    assert s["norm_at_grok"] < s["norm_at_mem"]                              # grokked on the norm's descent
+
+
+def test_divergent_member_fails_alone(tiny):
+    specs = [tiny.replace(seed=0, max_steps=100), tiny.replace(seed=1, lr=1e6, optimizer="sgd", max_steps=100)]
+    # an lr this large makes SGD overflow; AdamW would not
+    good_sgd = tiny.replace(seed=0, optimizer="sgd", max_steps=100)
+    recs = train([good_sgd, specs[1]])
+    assert recs[1]["summary"]["status"] == "failed"
+    assert recs[0]["summary"]["status"] != "failed"
+    solo = train(good_sgd)[0]
+    np.testing.assert_allclose(recs[0]["curves"]["train_loss"], solo["curves"]["train_loss"], rtol=1e-4)
+
+
+def test_minibatch_with_replacement_is_seeded_per_member(tiny):
+    spec = tiny.replace(batch_size=64, max_steps=80)
+    a, b = train([spec, spec.replace(seed=1)]), train(spec)
+    np.testing.assert_allclose(a[0]["curves"]["train_loss"], b[0]["curves"]["train_loss"], rtol=1e-4)
+
+
+def test_log_grid_does_not_depend_on_budget():
+    short, long = log_grid("geom", 72, 200, 1000), log_grid("geom", 72, 200, 100000)
+    assert long[: len(short)] == short and short[0] == 0 and 250 < len(long) < 400
+    assert log_grid("every", 72, 200, 1000) == (0, 200, 400, 600, 800, 1000)
+
+
+def test_tail_steps_extend_after_grok():
+    spec = RunSpec(p=59, d_embed=64, hidden=128, frac=0.5, lr=3e-3, wd=1.0, max_steps=4000, tail_steps=300,
+                   log="every", log_every=50)
+    s = train(spec)[0]["summary"]
+    assert s["status"] == "grokked" and s["steps_run"] == s["t_grok"] + 300
