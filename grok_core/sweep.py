@@ -9,7 +9,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
 
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 
 from .specs import RunSpec
 from .store import Store, frame
@@ -37,14 +37,16 @@ def members_per_batch(spec: RunSpec, device: str) -> int:
     return max(1, min(32, CACHE_BYTES // per_member))
 
 
-def groups(specs: list[RunSpec], device: str = "cpu", max_members: int | None = None) -> list[list[RunSpec]]:
-    """Batches of one shape key, at most `max_members` each, largest expected cost first."""
+def groups(specs: list[RunSpec], device: str = "cpu", max_members: int | None = None,
+           split: int = 1) -> list[list[RunSpec]]:
+    """Batches of one shape key, at most `max_members` each (else sized to the cache, and each shape split
+    into at least `split` batches so that every worker has one), largest expected cost first."""
     by_key = defaultdict(list)
     for s in specs:
         by_key[s.shape_key() + (s.beta1, s.beta2, s.eps)].append(s)
     out = []
     for members in by_key.values():
-        cap = max_members or members_per_batch(members[0], device)
+        cap = max_members or min(members_per_batch(members[0], device), -(-len(members) // split))
         members.sort(key=lambda s: s.max_steps)
         out += [members[i:i + cap] for i in range(0, len(members), cap)]
     return sorted(out, key=lambda b: -sum(s.max_steps for s in b))
@@ -66,7 +68,8 @@ def _train_batch(specs, root, device, threads, q):
 def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | None = None,
         device: str | None = None, max_members: int | None = None, progress: bool = True) -> list[dict]:
     """Return one record per spec (in order), training the missing ones. `workers=None` picks one 1-thread
-    process per core on CPU (measured best here; DESIGN.md) and one in-process trainer on a GPU."""
+    process per core on CPU (measured best here; DESIGN.md) and one in-process trainer on a GPU;
+    `workers=1` trains in this process."""
     store = store if isinstance(store, Store) else Store(store)
     device = device or default_device()
     unique = {}
@@ -75,9 +78,10 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
             unique[s.run_id] = s
     missing = [s for s in unique.values() if store.get(s) is None]
     if missing:
-        batches = groups(missing, device, max_members)
         cores = os.cpu_count() or 1
-        workers = workers or (1 if device != "cpu" else min(cores, len(batches)))
+        workers = workers or (1 if device != "cpu" else cores)
+        batches = groups(missing, device, max_members, split=workers)
+        workers = min(workers, len(batches))
         threads = max(1, cores // workers) if device == "cpu" else 1
         bar = tqdm(total=len(missing), desc=f"training {len(missing)} runs", unit="run", disable=not progress,
                    mininterval=1.0)

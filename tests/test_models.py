@@ -92,3 +92,4 @@ def test_norm_and_decay_groups():
     tf = build(RunSpec(model="transformer"))
     P = tf.init(torch.Generator().manual_seed(0))
     assert set(tf.decay_names) == set(P)      # paper 2: decay and V = Σθ² over every parameter
+

@@ -1,0 +1,50 @@
+# Two entry points on a fresh machine: `make book` and `make test`. Each creates .venv and installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MATHJAX := _static/mathjax/tex-svg.js
+TEMPLATES := $(sort $(wildcard notebooks/[0-9]*.ipynb))
+PRESET ?= book
+# glibc: keep freed activation buffers (~1.6x faster steps measured here; grok_core.sweep sets this for its workers too)
+export MALLOC_MMAP_THRESHOLD_ := 1073741824
+export MALLOC_TRIM_THRESHOLD_ := 4294967296
+export MALLOC_TOP_PAD_ := 268435456
+
+.PHONY: book test notebooks html bench clean
+
+book: notebooks html
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[book,test]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (grokking-norm)" >/dev/null
+	touch $@
+
+# MathJax served from the book itself, so math renders offline (TOOLING.md); fetched from the npm registry.
+$(MATHJAX):
+	rm -rf _static/mathjax _static/package && mkdir -p _static
+	cd _static && npm pack --silent mathjax@3.2.2 >/dev/null && tar -xzf mathjax-3.2.2.tgz \
+	  && mv package/es5 mathjax && rm -rf package mathjax-3.2.2.tgz
+
+# Execute each template into book/ with the chosen preset; runs found in results/ are not retrained.
+notebooks: $(STAMP)
+	@for nb in $(TEMPLATES); do \
+	  echo "papermill $$nb -> book/$$(basename $$nb) (preset $(PRESET))"; \
+	  $(VENV)/bin/papermill -k python3 --no-progress-bar --cwd book $$nb book/$$(basename $$nb) -p preset $(PRESET) \
+	    || exit 1; \
+	done
+
+html: $(STAMP) $(MATHJAX)
+	$(VENV)/bin/jupyter-book build . --all -W --keep-going
+
+test: $(STAMP) $(MATHJAX)
+	$(VENV)/bin/pytest -q --nbval --nbval-current-env --nbval-sanitize-with nbval.cfg tests book
+	$(VENV)/bin/jupyter-book build . --all -W --keep-going
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_trainer.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,191 @@
+"""Trainer benchmark on paper 1's main MLP (p = 59, fraction 0.4, d = 128, W1 256x256, AdamW lr 1e-3, λ = 1).
+
+Prints model-steps per second and seconds-to-result for a 16-seed cell, side by side in one run, for
+  (a) a plain loop, one model at a time: nn.Embedding/nn.Linear + torch.optim.AdamW (paper 2's style);
+  (b) a seed-batched einsum program on the concatenated input, stepping every seed to a fixed budget
+      (paper 1's style);
+  (c) grok_core: factorised first layer, members leave the batch when grokked, evaluation on the log grid
+      only, two 1-thread worker processes.
+(c)'s seconds-to-result is measured end to end. (a)'s and (b)'s are their measured per-step times multiplied
+by the steps they would need for the same cell: (a) each seed to its own T_grok, evaluated every 200 steps;
+(b) all seeds to the cell's largest T_grok (a fixed budget chosen with hindsight, its best case).
+
+usage: python benchmarks/bench_trainer.py [--seeds 16] [--device cpu|cuda]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from grok_core import RunSpec, sweep  # noqa: E402
+from grok_core.tasks import make_split  # noqa: E402
+from grok_core.train import BatchTrainer  # noqa: E402
+
+P, FRAC, D, H = 59, 0.4, 128, 256
+
+
+def matmul_peak(threads: int, n: int = 1024, reps: int = 20) -> float:
+    torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    t = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    return 2 * n ** 3 * reps / (time.perf_counter() - t) / 1e9
+
+
+# ---------------------------------------------------------------- (a) plain loop, one model at a time
+class PlainMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.E = nn.Embedding(P, D)
+        self.fc1, self.fc2 = nn.Linear(2 * D, H), nn.Linear(H, P)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(self.E(x).flatten(1))))
+
+
+def plain_step_time(spec, steps, device):
+    torch.manual_seed(spec.seed)
+    model = PlainMLP().to(device)
+    decay = [model.E.weight, model.fc1.weight, model.fc2.weight]
+    rest = [model.fc1.bias, model.fc2.bias]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 1.0}, {"params": rest, "weight_decay": 0.0}],
+                            lr=1e-3)
+    sp = make_split(spec)
+    x, y = sp.train_x.to(device), sp.train_y.to(device)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    for _ in range(5):
+        step()
+    t = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - t) / steps, model, sp
+
+
+def plain_eval_time(model, sp, device):
+    x = torch.cat([sp.train_x, sp.test_x]).to(device)
+    t = time.perf_counter()
+    with torch.no_grad():
+        for _ in range(5):
+            model(x).argmax(-1)
+    return (time.perf_counter() - t) / 5
+
+
+# ---------------------------------------------------------------- (b) seed-batched einsum, fixed budget
+def batched_step_time(specs, steps, device):
+    M = len(specs)
+    g = torch.Generator().manual_seed(0)
+    W = {"E": torch.randn(M, P, D, generator=g) * D ** -0.5, "W1": torch.randn(M, 2 * D, H, generator=g) * (2 * D) ** -0.5,
+         "b1": torch.zeros(M, H), "W2": torch.randn(M, H, P, generator=g) * H ** -0.5, "b2": torch.zeros(M, P)}
+    W = {k: v.to(device).requires_grad_() for k, v in W.items()}
+    splits = [make_split(s) for s in specs]
+    x = torch.stack([s.train_x for s in splits]).to(device)                  # [M, N, 2]
+    y = torch.stack([s.train_y for s in splits]).to(device)
+    m = {k: torch.zeros_like(v) for k, v in W.items()}
+    v2 = {k: torch.zeros_like(v) for k, v in W.items()}
+    ar = torch.arange(M, device=device)[:, None]
+
+    def step(t):
+        e = torch.cat([W["E"][ar, x[..., 0]], W["E"][ar, x[..., 1]]], -1)     # [M, N, 2D]
+        h = F.gelu(torch.einsum("mni,mih->mnh", e, W["W1"]) + W["b1"][:, None])
+        logits = torch.einsum("mnh,mhp->mnp", h, W["W2"]) + W["b2"][:, None]
+        loss = F.cross_entropy(logits.reshape(-1, P), y.reshape(-1)) * M
+        grads = torch.autograd.grad(loss, list(W.values()))
+        with torch.no_grad():
+            for (k, w), gr in zip(W.items(), grads):
+                if k in ("E", "W1", "W2"):
+                    w.mul_(1 - 1e-3)
+                m[k].mul_(0.9).add_(gr, alpha=0.1)
+                v2[k].mul_(0.999).addcmul_(gr, gr, value=0.001)
+                w.sub_(1e-3 / (1 - 0.9 ** t) * m[k] / ((v2[k] / (1 - 0.999 ** t)).sqrt() + 1e-8))
+    for t in range(1, 4):
+        step(t)
+    t0 = time.perf_counter()
+    for t in range(4, 4 + steps):
+        step(t)
+    return (time.perf_counter() - t0) / steps
+
+
+def flops_per_member_step(n_train):
+    """Matmul FLOPs of (c)'s factorised step: E·W1 halves (fwd 2, bwd 4 products of p x d x H), readout (fwd 1,
+    bwd 2 products of N x H x p)."""
+    return 2 * (6 * P * D * H + 3 * n_train * H * P)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=60, help="steps timed per program for the step rates")
+    ap.add_argument("--device", default="cpu")
+    args = ap.parse_args()
+    dev = args.device
+    cores = os.cpu_count()
+    specs = [RunSpec(p=P, frac=FRAC, seed=s, max_steps=60_000) for s in range(args.seeds)]
+    n_train = int(round(FRAC * P * P))
+    print(f"machine: {cores} cores, torch {torch.__version__}, device {dev}")
+    peak1, peakc = matmul_peak(1), matmul_peak(cores)
+    print(f"fp32 matmul peak (1024^3): {peak1:.0f} GFLOP/s on 1 thread, {peakc:.0f} on {cores}")
+
+    # step rates, each program at its natural thread count
+    torch.set_num_threads(cores)
+    a_step, model, sp = plain_step_time(specs[0], args.steps, dev)
+    a_eval = plain_eval_time(model, sp, dev)
+    b_step = batched_step_time(specs, max(10, args.steps // 4), dev)
+    torch.set_num_threads(1)
+    tr = BatchTrainer(specs[: max(1, args.seeds // max(1, cores))], device=dev)
+    tr._setup()
+    for s in range(1, 4):
+        tr._step(s)
+    t = time.perf_counter()
+    for s in range(4, 4 + args.steps // 2):
+        tr._step(s)
+    c_step_1thread = (time.perf_counter() - t) / (args.steps // 2) / len(tr.idx)
+    frac_peak = flops_per_member_step(n_train) / c_step_1thread / 1e9 / peak1
+    print(f"(a) plain loop:           {1 / a_step:7.0f} model-steps/s  ({a_step * 1e3:.2f} ms/step, {cores} threads)")
+    print(f"(b) seed-batched einsum:  {args.seeds / b_step:7.0f} model-steps/s  ({b_step * 1e3:.1f} ms per step of "
+          f"{args.seeds} seeds, {cores} threads)")
+    print(f"(c) grok_core, one 1-thread worker: {1 / c_step_1thread:.0f} model-steps/s; "
+          f"{flops_per_member_step(n_train) / 1e6:.0f} MFLOP per model-step -> "
+          f"{flops_per_member_step(n_train) / c_step_1thread / 1e9:.1f} GFLOP/s = {100 * frac_peak:.0f} % of the "
+          f"1-thread matmul peak")
+
+    # (c) end to end: the cell, as the book's sweeps run it
+    torch.set_num_threads(cores)
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        recs = sweep.run(specs, store=tmp, device=dev, progress=True)
+        c_wall = time.perf_counter() - t
+    t_grok = np.array([r["summary"]["t_grok"] or r["summary"]["steps_run"] for r in recs], float)
+    member_steps = sum(r["summary"]["steps_run"] for r in recs)
+    c_rate = member_steps / c_wall
+    workers = min(cores, len(sweep.groups(specs, dev)))
+    print(f"(c) grok_core end to end: {c_rate:7.0f} model-steps/s over the real run ({workers} workers x 1 thread, "
+          f"batches of {sweep.members_per_batch(specs[0], dev)}, evaluation and set-up included)")
+    print(f"cell: {args.seeds} seeds, T_grok median {np.median(t_grok):.0f}, range {t_grok.min():.0f}-{t_grok.max():.0f}")
+
+    a_result = sum(ti * a_step + np.ceil(ti / 200) * a_eval for ti in t_grok)
+    b_result = t_grok.max() * b_step
+    print(f"seconds-to-result: (a) {a_result:.0f} s (extrapolated), (b) {b_result:.0f} s (extrapolated), "
+          f"(c) {c_wall:.0f} s (measured)")
+    print(f"per model-step: (c)/(a) = {c_rate * a_step:.1f}x")
+    print(f"per model-step: (c)/(b) = {c_rate * b_step / args.seeds:.1f}x")
+    print(f"seconds-to-result: (c)/(a) = {a_result / c_wall:.1f}x")
+    print(f"seconds-to-result: (c)/(b) = {b_result / c_wall:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
