@@ -47,9 +47,17 @@ def groups(specs: list[RunSpec], device: str = "cpu", max_members: int | None = 
     out = []
     for members in by_key.values():
         cap = max_members or min(members_per_batch(members[0], device), -(-len(members) // split))
-        members.sort(key=lambda s: s.max_steps)
+        members.sort(key=expected_cost)
         out += [members[i:i + cap] for i in range(0, len(members), cap)]
-    return sorted(out, key=lambda b: -sum(s.max_steps for s in b))
+    return sorted(out, key=lambda b: -sum(expected_cost(s) for s in b))
+
+
+def expected_cost(spec: RunSpec) -> float:
+    """Rough cost for ordering only (longest first balances the workers): steps ~ 1/(lr·λ), capped by the
+    budget, times the step's size."""
+    n = spec.n_train if spec.task == "parity" else spec.frac * spec.p ** 2
+    steps = min(spec.max_steps, 1.0 / max(spec.lr * spec.wd, 1e-12))
+    return steps * n * max(spec.hidden, spec.p)
 
 
 def _train_batch(specs, root, device, threads, q):
