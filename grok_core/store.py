@@ -7,6 +7,7 @@ treated as missing (it will be retrained), never trusted.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .specs import RunSpec
-from .train import log_grid
+from .train import SUMMARY, log_grid
 
 DEFAULT_ROOT = Path(os.environ.get("GROK_STORE", Path(__file__).resolve().parent.parent / "results"))
 
@@ -159,4 +160,5 @@ def frame(records) -> pd.DataFrame:
             continue
         spec = RunSpec.from_dict(r["spec"])
         rows.append({"run_id": spec.run_id, **r["spec"], **r["summary"]})
-    return pd.DataFrame(rows)
+    columns = ["run_id", *(f.name for f in dataclasses.fields(RunSpec)), *SUMMARY]
+    return pd.DataFrame(rows, columns=columns)

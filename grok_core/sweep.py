@@ -74,10 +74,12 @@ def _train_batch(specs, root, device, threads, q):
 
 
 def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | None = None,
-        device: str | None = None, max_members: int | None = None, progress: bool = True) -> list[dict]:
+        device: str | None = None, max_members: int | None = None, progress: bool = True,
+        train: bool = True) -> list[dict | None]:
     """Return one record per spec (in order), training the missing ones. `workers=None` picks one 1-thread
     process per core on CPU (measured best here; DESIGN.md) and one in-process trainer on a GPU;
-    `workers=1` trains in this process."""
+    `workers=1` trains in this process. `train=False` trains nothing and returns None for missing runs
+    (a chapter can then report a sweep that is still under way)."""
     store = store if isinstance(store, Store) else Store(store)
     device = device or default_device()
     unique = {}
@@ -85,7 +87,7 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
         if s.run_id not in unique or s.max_steps > unique[s.run_id].max_steps:
             unique[s.run_id] = s
     missing = [s for s in unique.values() if store.get(s) is None]
-    if missing:
+    if missing and train:
         cores = os.cpu_count() or 1
         workers = workers or (1 if device != "cpu" else cores)
         batches = groups(missing, device, max_members, split=workers)
@@ -128,12 +130,12 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
     out = []
     for s in specs:
         rec = store.get(s)
-        if rec is None:
+        if rec is None and train:
             raise RuntimeError(f"run {s.run_id} was trained but its record is not in {store.root}")
         out.append(rec)
     return out
 
 
 def run_frame(specs, **kw):
-    """`run` and return the records as a DataFrame (one row per spec)."""
+    """`run` and return the records as a DataFrame (one row per stored spec)."""
     return frame(run(specs, **kw))

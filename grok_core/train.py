@@ -20,6 +20,8 @@ from .specs import RunSpec
 from .tasks import make_split
 
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc", "weight_norm", "logit_rms")
+SUMMARY = ("status", "t_mem", "t_grok", "norm_at_mem", "norm_at_grok", "final_train_acc", "final_test_acc",
+           "final_norm", "steps_run", "wall_s", "device", "members", "torch")
 
 
 @lru_cache(maxsize=64)

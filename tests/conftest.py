@@ -3,7 +3,8 @@ import os
 import pytest
 import torch
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# GROK_THREADS=1 keeps local test runs from oversubscribing the cores while a sweep runs beside them
+torch.set_num_threads(int(os.environ.get("GROK_THREADS", min(2, os.cpu_count() or 1))))
 
 
 @pytest.fixture

@@ -100,3 +100,12 @@ def test_budget_rules(tiny):
     assert answer(long, bigger)["summary"]["t_grok"] == t                    # a grok answers any budget
     censored = answer(long, short)
     assert answer(censored, bigger) is None                                   # a censored run of less budget cannot
+
+
+def test_train_false_reports_missing_runs_without_training(tiny, tmp_path, monkeypatch):
+    specs = [tiny.replace(seed=s, max_steps=30) for s in range(2)]
+    sweep.run(specs[:1], store=tmp_path, progress=False)
+    monkeypatch.setattr(sweep, "_train_batch", lambda *a: pytest.fail("trained with train=False"))
+    recs = sweep.run(specs, store=tmp_path, progress=False, train=False)
+    assert recs[0] is not None and recs[1] is None
+    assert len(sweep.run_frame(specs, store=tmp_path, progress=False, train=False)) == 1

@@ -1,0 +1,53 @@
+import numpy as np
+
+from grok_core import fits
+from grok_core.analysis import at_threshold, cell_stats
+from grok_core.claims import verdict
+
+
+def test_power_law_recovers_a_known_exponent_with_a_ci_that_covers_it():
+    rng = np.random.default_rng(1)
+    p = np.repeat([29, 41, 59, 79, 97], 8)
+    w = 7.0 * p ** 0.44 * np.exp(rng.normal(0, 0.01, len(p)))
+    law = fits.power_law(p, w, n_boot=500)
+    assert abs(law["k"] - 0.44) < 0.01 and law["lo"] < 0.44 < law["hi"] and law["r2"] > 0.99
+
+
+def test_median_ci_brackets_the_median_and_is_seeded():
+    x = np.arange(1.0, 21.0)
+    m, lo, hi = fits.median_ci(x)
+    assert m == 10.5 and lo < m < hi
+    assert fits.median_ci(x, seed=3) == fits.median_ci(x, seed=3)
+    assert np.isnan(fits.median_ci([])[0])
+
+
+def test_ols_exact_line():
+    b, a, r2 = fits.ols([0, 1, 2, 3], [1, 3, 5, 7])
+    assert np.isclose(b, 2) and np.isclose(a, 1) and np.isclose(r2, 1)
+
+
+def test_kaplan_meier_median_counts_censored_runs_as_still_at_risk():
+    # 4 events and 2 runs censored at the budget 100: naive median of events = 25, KM median is later
+    t = [10, 20, 30, 40, 100, 100]
+    e = [True, True, True, True, False, False]
+    assert fits.km_median(t, e) == 30.0
+    assert fits.km_median([5, 100, 100], [True, False, False]) == float("inf")
+
+
+def test_cv_and_verdict_rules():
+    assert np.isclose(fits.cv([1.0, 1.0, 1.0]), 0.0)
+    assert verdict(55.0, 55.0) == "replicated" and verdict(65.0, 55.0) == "partly"
+    assert verdict(80.0, 55.0) == "not replicated" and verdict(float("nan"), 1.0) == "not measured"
+
+
+def test_threshold_reread_and_cell_stats():
+    import pandas as pd
+    rec = {"curves": {"step": np.array([0, 10, 20, 30]), "test_acc": np.array([0.0, 0.85, 0.92, 0.97], np.float32),
+                      "weight_norm": np.array([20, 50, 45, 44], np.float32)}}
+    assert at_threshold(rec, 0.9) == (20.0, 45.0)
+    assert at_threshold(rec, 0.8) == (10.0, 50.0)
+    assert np.isnan(at_threshold(rec, 0.99)[0])
+    df = pd.DataFrame(dict(p=[59, 59, 59], status=["grokked", "grokked", "censored"], norm_at_grok=[50.0, 52.0, None],
+                           t_grok=[100, 300, None]))
+    s = cell_stats(df, ["p"]).iloc[0]
+    assert s.seeds == 3 and s.grokked == 2 and s.norm_at_grok == 51.0 and s.t_grok == 200
