@@ -67,3 +67,54 @@ def km_median(times, observed):
                 return float(ti)
         at_risk -= 1
     return float("inf")
+
+
+def cell_time(times, observed, method: str = "median") -> float:
+    """A cell's grokking time from its seeds. 'median': paper 1's median over the seeds that grokked;
+    'km': Kaplan–Meier median, which keeps censored seeds (no grok by their budget) at risk."""
+    t = np.asarray(times, float)
+    e = np.asarray(observed, bool)
+    if method == "median":
+        return float(np.median(t[e])) if e.any() else np.nan
+    if method == "km":
+        return km_median(t, e)
+    raise ValueError(f"method={method!r} is not allowed: 'median' or 'km'")
+
+
+def shared_exp_fit(cells, method: str = "median", n_boot: int = N_BOOT, seed: int = 0) -> dict:
+    """Fit ln T = a_g + α·ρ with one slope α over groups g (one intercept each): paper 1's delay law (one
+    group: its per-p fit; several: the shared-exponent collapse). `cells` is a list of
+    (group, rho, times, observed) with per-seed arrays. The 95% CI on α resamples seeds within each cell.
+    Cells whose time is not finite (no grok; KM median beyond the data) are left out and counted."""
+
+    def fit(cs):
+        rows = [(g, r, np.log(cell_time(t, e, method))) for g, r, t, e in cs]
+        rows = [x for x in rows if np.isfinite(x[2])]
+        groups = sorted({g for g, _, _ in rows})
+        if len(rows) < len(groups) + 1 or len({r for _, r, _ in rows}) < 2:
+            return np.nan, {}, np.nan, len(rows)
+        X = np.zeros((len(rows), len(groups) + 1))
+        for i, (g, r, _) in enumerate(rows):
+            X[i, groups.index(g)] = 1.0
+            X[i, -1] = r
+        y = np.array([v for _, _, v in rows])
+        coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+        resid = y - X @ coef
+        ss = ((y - y.mean()) ** 2).sum()
+        r2 = 1 - (resid ** 2).sum() / ss if ss > 0 else np.nan
+        return float(coef[-1]), dict(zip(groups, map(float, coef[:-1]))), float(r2), len(rows)
+
+    alpha, intercepts, r2, used = fit(cells)
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot if np.isfinite(alpha) else 0):
+        cs = []
+        for g, r, t, e in cells:
+            i = rng.integers(0, len(t), len(t))
+            cs.append((g, r, np.asarray(t, float)[i], np.asarray(e, bool)[i]))
+        boots.append(fit(cs)[0])
+    boots = np.asarray(boots, float)
+    boots = boots[np.isfinite(boots)]
+    lo, hi = np.quantile(boots, [0.025, 0.975]) if len(boots) else (np.nan, np.nan)
+    return dict(alpha=alpha, intercepts=intercepts, r2=r2, lo=float(lo), hi=float(hi), cells_used=used,
+                cells_dropped=len(cells) - used)

@@ -51,3 +51,24 @@ def test_threshold_reread_and_cell_stats():
                            t_grok=[100, 300, None]))
     s = cell_stats(df, ["p"]).iloc[0]
     assert s.seeds == 3 and s.grokked == 2 and s.norm_at_grok == 51.0 and s.t_grok == 200
+
+
+def test_shared_exp_fit_recovers_one_slope_across_groups():
+    rng = np.random.default_rng(0)
+    cells = []
+    for p, a in ((41, 7.0), (59, 8.0)):
+        for rho in (0.85, 1.0, 1.15, 1.3):
+            t = np.exp(a + 7.5 * rho + rng.normal(0, 0.05, 8))
+            cells.append((p, rho, t, np.ones(8, bool)))
+    fit = fits.shared_exp_fit(cells, n_boot=300)
+    assert abs(fit["alpha"] - 7.5) < 0.2 and fit["lo"] < 7.5 < fit["hi"] and fit["r2"] > 0.99
+    assert abs(fit["intercepts"][59] - fit["intercepts"][41] - 1.0) < 0.1
+
+
+def test_censoring_changes_the_km_cell_time_not_the_naive_median():
+    t = np.array([100, 120, 140, 500, 500, 500, 500])      # four of seven seeds censored at the budget 500
+    e = np.array([True, True, True, False, False, False, False])
+    assert fits.cell_time(t, e, "median") == 120
+    assert fits.cell_time(t, e, "km") == float("inf")      # most never grokked in budget: median unknown
+    e2 = np.array([True, True, True, True, False, False, False])
+    assert fits.cell_time(t, e2, "km") == 500
