@@ -62,7 +62,8 @@ def expected_cost(spec: RunSpec) -> float:
 
 def _train_batch(specs, root, device, threads, q):
     import torch
-    torch.set_num_threads(threads)
+    if threads:
+        torch.set_num_threads(threads)
     from .train import BatchTrainer
     store = Store(root)
 
@@ -110,7 +111,7 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
                 def put(self, item):
                     handle(*item)
             for b in batches:
-                _train_batch(b, store.root, device, threads if device == "cpu" else 1, Direct())
+                _train_batch(b, store.root, device, None, Direct())     # this process keeps its threads
         else:
             os.environ.update(MALLOC_ENV)
             ctx = mp.get_context("spawn")
