@@ -185,6 +185,9 @@ def main():
     print(f"per model-step: (c)/(b) = {c_rate * b_step / args.seeds:.1f}x")
     print(f"seconds-to-result: (c)/(a) = {a_result / c_wall:.1f}x")
     print(f"seconds-to-result: (c)/(b) = {b_result / c_wall:.1f}x")
+    b_fixed = specs[0].max_steps * b_step
+    print(f"(b) with a budget fixed in advance ({specs[0].max_steps} steps, the critical-norm chapter's): "
+          f"{b_fixed:.0f} s, (c)/(b) = {b_fixed / c_wall:.1f}x")
 
 
 if __name__ == "__main__":
