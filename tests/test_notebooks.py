@@ -36,3 +36,16 @@ def test_page_has_title_parameters_and_figures(page):
     errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_template_round_trips_through_text(template):
+    """tools/nbpy.py (how templates are edited) must give back every cell's kind, source and tags unchanged."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("nbpy", ROOT / "tools" / "nbpy.py")
+    nbpy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(nbpy)
+    nb = json.loads(template.read_text())
+    back = nbpy.to_nb(nbpy.to_py(nb))
+    assert [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in nb["cells"]] == \
+           [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in back["cells"]]
