@@ -34,3 +34,13 @@ def at_threshold(record: dict, threshold: float, key: str = "test_acc") -> tuple
 def scorecard(rows: list[dict]) -> pd.DataFrame:
     """rows of dict(claim, paper, ours, verdict) -> a table for the chapter's end."""
     return pd.DataFrame(rows, columns=["claim", "paper", "ours", "verdict"]).set_index("claim")
+
+
+def glue(name: str, value, display: bool = False):
+    """myst_nb.glue with numpy scalars turned into Python numbers first: a glued np.float64 is stored as the
+    text 'np.float64(…)', which `{glue:text}` cannot format."""
+    from myst_nb import glue as _glue
+
+    if isinstance(value, np.generic):
+        value = value.item()
+    _glue(name, value, display=display)
