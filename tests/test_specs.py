@@ -21,6 +21,8 @@ BAD = [
     (dict(grok_threshold=1.5), "grok_threshold"),
     (dict(model="attn", d_embed=130, heads=4), "heads"),
     (dict(batch_size=-5), "batch_size"),
+    (dict(clamp_mode="hold", clamp_target=5.0, rho=1.0, clamp_group="W_U"), "clamp_group"),
+    (dict(model="attn", clamp_mode="hold", clamp_target=5.0, rho=1.0, clamp_group="W1"), "clamp_group"),
 ]
 
 
@@ -58,3 +60,18 @@ def test_control_and_clamp_arms_share_init_and_split():
 def test_grid_is_a_cartesian_product():
     specs = grid({"p": 31}, seed=range(3), lr=[1e-3, 2e-3])
     assert len(specs) == 6 and len({s.run_id for s in specs}) == 6
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(task="parity"), dict(model="attn"), dict(model="transformer")])
+def test_clampable_tensor_names_match_the_models(kw):
+    import torch
+
+    from grok_core import models
+    from grok_core.specs import _TENSORS
+
+    spec = RunSpec(**kw, d_embed=16, hidden=16, p=7, frac=0.5, n_bits=6)
+    params = models.build(spec).init(torch.Generator().manual_seed(0))
+    names = _TENSORS["parity" if spec.task == "parity" else spec.model]
+    assert set(names) <= set(params)
+    for n in names:
+        RunSpec(**kw, clamp_mode="hold", clamp_target=1.0, rho=1.0, clamp_group=n)
