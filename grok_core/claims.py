@@ -27,6 +27,8 @@ PAPER = {
                                    "Wc nearly invariant to a fourfold lr range": "transfers",
                                    "held above Wc delays grokking": "partly"},
                             source=f"{P1} §8 and Table 2 (which findings transfer to sparse parity); row wording ours"),
+    "attn_noln_t": dict(value={0.85: 718, 1.00: 6608, 1.15: 73966, 1.20: 99920},
+                        source=f"{P1} §7, no-LN attention: median T_grok held at ρ·Wc"),
     "p2_lambda_fit": dict(value=(1182, 884), r2=0.971, source=f"{P2}, T = 1182/λ + 884 over λ 0.1–1"),
     "p2_eta_r2": dict(value=0.92, source=f"{P2}, T vs 1/η"),
     "p2_norm_ratio_r": dict(value=0.91, released=0.836, source=f"{P2}, Pearson r (0.836 in released data)"),

@@ -7,10 +7,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+DRAFTS = sorted((ROOT / "notebooks" / "drafts").glob("[0-9]*.ipynb"))   # templates whose runs are not in yet
 PAGES = sorted((ROOT / "book").glob("[0-9]*.ipynb"))
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+@pytest.mark.parametrize("template", TEMPLATES + DRAFTS, ids=lambda p: p.name)
 def test_template_runs_with_quick_preset(template, tmp_path, monkeypatch):
     papermill = pytest.importorskip("papermill")
     monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
@@ -38,7 +39,7 @@ def test_page_has_title_parameters_and_figures(page):
     assert not errors
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+@pytest.mark.parametrize("template", TEMPLATES + DRAFTS, ids=lambda p: p.name)
 def test_template_round_trips_through_text(template):
     """tools/nbpy.py (how templates are edited) must give back every cell's kind, source and tags unchanged."""
     import importlib.util

@@ -1,0 +1,43 @@
+"""Paper 1's clamp protocol as spec builders, shared by the chapters that hold the norm (so that two chapters
+asking for the same cell ask for the same runs, and the store answers the second from the first)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .specs import RunSpec
+
+
+def control_stats(df: pd.DataFrame, value: str = "norm_at_grok") -> dict:
+    """Wc (median `value` at T_grok over grokked seeds) and the free median T_grok of a control cell."""
+    ok = df[df.status == "grokked"]
+    if not len(ok):
+        return dict(wc=np.nan, t_free=np.nan, grokked=0, seeds=len(df))
+    return dict(wc=float(np.median(ok[value].astype(float))), t_free=float(np.median(ok.t_grok.astype(float))),
+                grokked=len(ok), seeds=len(df))
+
+
+def cell_budget(t_free: float, rho: float, cap: int, floor: int, factor: float = 4.0, alpha: float = 7.5) -> int:
+    """Step budget of a held cell, set from the free-run timescale: factor·T_free·e^{α(ρ−1)}, within [floor, cap]."""
+    if not (t_free > 0 and math.isfinite(t_free)):
+        raise ValueError(f"t_free={t_free!r} is not allowed: a finite free-run time > 0")
+    return int(min(cap, max(floor, math.ceil(factor * t_free * math.exp(alpha * (rho - 1))))))
+
+
+def held_cell(base: RunSpec, seeds, wc: float, t_free: float, rho: float, t_int: int, cap: int, floor: int,
+              mode: str = "hold", group: str = "norm", **changes) -> list[RunSpec]:
+    """The control's seeds held (or rescaled once) at ρ·Wc from t_int on; [] when the control has no Wc."""
+    if not math.isfinite(wc):
+        return []
+    target = round(rho * wc, 4)
+    extra = dict(clamp_group=group) if group != "norm" else {}
+    return [base.replace(seed=s, clamp_mode=mode, clamp_target=target, rho=rho, t_int=t_int, tail_steps=0,
+                         max_steps=cell_budget(t_free, rho, cap, floor), **extra, **changes) for s in seeds]
+
+
+def times(df: pd.DataFrame):
+    """Per run (time, observed) for censoring-aware fits: a run that did not grok contributes the steps it ran."""
+    t = np.where(df.status == "grokked", df.t_grok.astype(float), df.steps_run.astype(float))
+    return t, (df.status == "grokked").to_numpy()
