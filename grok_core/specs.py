@@ -20,6 +20,9 @@ LOG_GRIDS = ("geom", "every")
 
 # Fields that identify a run's trajectory. `max_steps` is the budget and is left out on purpose.
 _NOT_HASHED = ("max_steps",)
+# Fields added after runs were stored: hashed only when set away from their default, so every stored run
+# keeps its id.
+_HASHED_IF_SET = {"stop_chance_steps": 0}
 
 
 # weight tensors a clamp may hold alone (models.py defines the same names; a test checks they agree)
@@ -73,6 +76,8 @@ class RunSpec:
     mem_threshold: float = 0.99
     grok_threshold: float = 0.90
     tail_steps: int = 0           # keep training this many steps after T_grok before the member stops
+    stop_chance_steps: int = 0    # >0: stop a member whose train accuracy has stayed below 2x chance at every
+                                  # evaluation for this many steps (a collapsed network; paper 2's λ = 5 runs)
     rho: float = 0.0              # label only: clamp_target / Wc, for analysis (0 when free)
 
     def __post_init__(self):
@@ -139,6 +144,8 @@ class RunSpec:
         for name in ("mem_threshold", "grok_threshold"):
             if not (0 < getattr(self, name) <= 1):
                 _fail(name, getattr(self, name), "an accuracy in (0, 1]")
+        if self.stop_chance_steps < 0:
+            _fail("stop_chance_steps", self.stop_chance_steps, "0 (off) or a number of steps")
         if self.tail_steps < 0:
             _fail("tail_steps", self.tail_steps, "a number of steps >= 0")
 
@@ -155,7 +162,8 @@ class RunSpec:
         return cls(**{k: _coerce(k, v) for k, v in d.items()})
 
     def hashed_dict(self) -> dict:
-        return {k: v for k, v in self.to_dict().items() if k not in _NOT_HASHED}
+        return {k: v for k, v in self.to_dict().items()
+                if k not in _NOT_HASHED and not (k in _HASHED_IF_SET and v == _HASHED_IF_SET[k])}
 
     @property
     def run_id(self) -> str:

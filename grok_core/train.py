@@ -21,7 +21,7 @@ from .tasks import make_split
 
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc", "weight_norm", "logit_rms")
 SUMMARY = ("status", "t_mem", "t_grok", "norm_at_mem", "norm_at_grok", "final_train_acc", "final_test_acc",
-           "final_norm", "steps_run", "wall_s", "device", "members", "torch")
+           "final_norm", "steps_run", "wall_s", "device", "members", "torch", "stop_reason")
 
 
 @lru_cache(maxsize=64)
@@ -82,6 +82,8 @@ class BatchTrainer:
         self.t_mem = [None] * len(specs)
         self.t_grok = [None] * len(specs)
         self.failed = [False] * len(specs)
+        self.chance_since = [0] * len(specs)                                # first step of the current at-chance streak
+        self.stop_reason = [None] * len(specs)
         self.grids = [set(log_grid(s.log, s.log_density, s.log_every, s.max_steps)) for s in specs]
         self.last = [max(g) for g in self.grids]
 
@@ -150,9 +152,17 @@ class BatchTrainer:
                     self.t_mem[i] = step
                 if self.t_grok[i] is None and row["test_acc"] >= s.grok_threshold:
                     self.t_grok[i] = step
-            finished = self.failed[i] or step >= self.last[i] or (
-                self.t_grok[i] is not None and step >= self.t_grok[i] + s.tail_steps)
-            if finished:
+                chance = 1.0 / (2 if s.task == "parity" else s.p)
+                if row["train_acc"] >= 2 * chance:
+                    self.chance_since[i] = None
+                elif self.chance_since[i] is None:
+                    self.chance_since[i] = step
+            collapsed = (bool(s.stop_chance_steps) and self.t_grok[i] is None and self.chance_since[i] is not None
+                         and step - self.chance_since[i] >= s.stop_chance_steps)
+            grokked_out = self.t_grok[i] is not None and step >= self.t_grok[i] + s.tail_steps
+            if self.failed[i] or step >= self.last[i] or collapsed or grokked_out:
+                self.stop_reason[i] = ("failed" if self.failed[i] else "tail" if grokked_out else
+                                       "chance" if collapsed else "budget")
                 done.append(slot)
         return done
 
@@ -168,7 +178,7 @@ class BatchTrainer:
                            final_train_acc=float(curves["train_acc"][-1]), final_test_acc=float(curves["test_acc"][-1]),
                            final_norm=float(curves["weight_norm"][-1]), steps_run=int(step),
                            wall_s=round(wall_s, 3), device=str(self.device), members=len(self.specs),
-                           torch=torch.__version__)
+                           torch=torch.__version__, stop_reason=self.stop_reason[i])
             self.records[i] = {"spec": s.to_dict(), "summary": summary, "curves": curves}
             self.on_done(self.records[i])
         keep = [j for j in range(len(self.idx)) if j not in set(slots)]

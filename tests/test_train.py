@@ -122,3 +122,22 @@ def test_tail_steps_extend_after_grok():
                    log="every", log_every=50)
     s = train(spec)[0]["summary"]
     assert s["status"] == "grokked" and s["steps_run"] == s["t_grok"] + 300
+
+
+def test_collapsed_member_stops_by_the_chance_rule_and_others_go_on():
+    """Paper 2's λ = 5 runs collapse: weight decay wins, train accuracy stays at chance. With the rule on, such a
+    member stops after `stop_chance_steps`; a healthy member of the same batch is untouched."""
+    base = RunSpec(p=23, frac=0.6, d_embed=32, hidden=64, lr=1e-2, max_steps=1500, log="every", log_every=50)
+    collapse = base.replace(wd=60.0, stop_chance_steps=400)
+    healthy = base.replace(wd=2.0, stop_chance_steps=400)
+    r_c, r_h = train([collapse, healthy])
+    assert r_c["summary"]["stop_reason"] == "chance" and r_c["summary"]["status"] == "censored"
+    assert 400 <= r_c["summary"]["steps_run"] <= 450
+    assert max(r_c["curves"]["train_acc"]) < 2 / 23
+    assert r_h["summary"]["t_mem"] is not None and r_h["summary"]["stop_reason"] in ("tail", "budget")
+    assert train(collapse.replace(stop_chance_steps=0))[0]["summary"]["steps_run"] == 1500
+
+
+def test_adding_the_stop_rule_kept_every_stored_id():
+    assert RunSpec().run_id == "734f2bdffea9d3c6"          # the default spec's id before the field existed
+    assert RunSpec(stop_chance_steps=400).run_id != RunSpec().run_id
