@@ -81,6 +81,22 @@ def cell_time(times, observed, method: str = "median") -> float:
     raise ValueError(f"method={method!r} is not allowed: 'median' or 'km'")
 
 
+def _slope_ci(fit, cells, n_boot: int, seed: int):
+    """95 % percentile CI of fit(cells)[0] over bootstrap draws that resample seeds within each cell."""
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        cs = []
+        for g, r, t, e in cells:
+            i = rng.integers(0, len(t), len(t))
+            cs.append((g, r, np.asarray(t, float)[i], np.asarray(e, bool)[i]))
+        boots.append(fit(cs)[0])
+    boots = np.asarray(boots, float)
+    boots = boots[np.isfinite(boots)]
+    lo, hi = np.quantile(boots, [0.025, 0.975]) if len(boots) else (np.nan, np.nan)
+    return float(lo), float(hi)
+
+
 def shared_exp_fit(cells, method: str = "median", n_boot: int = N_BOOT, seed: int = 0) -> dict:
     """Fit ln T = a_g + α·ρ with one slope α over groups g (one intercept each): paper 1's delay law (one
     group: its per-p fit; several: the shared-exponent collapse). `cells` is a list of
@@ -105,18 +121,8 @@ def shared_exp_fit(cells, method: str = "median", n_boot: int = N_BOOT, seed: in
         return float(coef[-1]), dict(zip(groups, map(float, coef[:-1]))), float(r2), len(rows)
 
     alpha, intercepts, r2, used = fit(cells)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot if np.isfinite(alpha) else 0):
-        cs = []
-        for g, r, t, e in cells:
-            i = rng.integers(0, len(t), len(t))
-            cs.append((g, r, np.asarray(t, float)[i], np.asarray(e, bool)[i]))
-        boots.append(fit(cs)[0])
-    boots = np.asarray(boots, float)
-    boots = boots[np.isfinite(boots)]
-    lo, hi = np.quantile(boots, [0.025, 0.975]) if len(boots) else (np.nan, np.nan)
-    return dict(alpha=alpha, intercepts=intercepts, r2=r2, lo=float(lo), hi=float(hi), cells_used=used,
+    lo, hi = _slope_ci(fit, cells, n_boot if np.isfinite(alpha) else 0, seed)
+    return dict(alpha=alpha, intercepts=intercepts, r2=r2, lo=lo, hi=hi, cells_used=used,
                 cells_dropped=len(cells) - used)
 
 
@@ -163,17 +169,7 @@ def censored_exp_fit(cells, n_boot: int = 1000, seed: int = 0) -> dict:
         return float(th[G]), dict(zip(groups, map(float, th[:G]))), float(np.exp(th[G + 1]))
 
     alpha, intercepts, sigma = fit(cells)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot if np.isfinite(alpha) else 0):
-        cs = []
-        for g, r, t, e in cells:
-            i = rng.integers(0, len(t), len(t))
-            cs.append((g, r, np.asarray(t, float)[i], np.asarray(e, bool)[i]))
-        boots.append(fit(cs)[0])
-    boots = np.asarray(boots, float)
-    boots = boots[np.isfinite(boots)]
-    lo, hi = np.quantile(boots, [0.025, 0.975]) if len(boots) else (np.nan, np.nan)
+    lo, hi = _slope_ci(fit, cells, n_boot if np.isfinite(alpha) else 0, seed)
     n = sum(len(t) for _, _, t, _ in cells)
     cens = sum(int((~np.asarray(e, bool)).sum()) for *_, e in cells)
-    return dict(alpha=alpha, intercepts=intercepts, sigma=sigma, lo=float(lo), hi=float(hi), runs=n, censored=cens)
+    return dict(alpha=alpha, intercepts=intercepts, sigma=sigma, lo=lo, hi=hi, runs=n, censored=cens)
