@@ -45,3 +45,13 @@ def verdict(ours: float, paper: float, tight: float = TIGHT, loose: float = LOOS
         return "not measured"
     rel = abs(ours - paper) / abs(paper)
     return "replicated" if rel <= tight else ("partly" if rel <= loose else "not replicated")
+
+
+def exponent_verdict(fit: dict, paper: float) -> str:
+    """An exponent is replicated if the paper's value lies in our 95 % CI, partly if within 25 % of ours."""
+    a = fit.get("alpha", float("nan"))
+    if a != a:
+        return "not measured"
+    if fit["lo"] <= paper <= fit["hi"]:
+        return "replicated"
+    return "partly" if abs(a - paper) <= 0.25 * abs(a) else "not replicated"

@@ -41,3 +41,20 @@ def times(df: pd.DataFrame):
     """Per run (time, observed) for censoring-aware fits: a run that did not grok contributes the steps it ran."""
     t = np.where(df.status == "grokked", df.t_grok.astype(float), df.steps_run.astype(float))
     return t, (df.status == "grokked").to_numpy()
+
+
+def time_table(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per cell of held runs: seeds, grokked, censored, paper 1's median T_grok over grokked seeds with its
+    bootstrap 95 % CI, the Kaplan–Meier median (censored seeds kept) and the cell's budget."""
+    from . import fits
+
+    rows = []
+    for key, g in df.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        ok = g[g.status == "grokked"]
+        med, lo, hi = fits.median_ci(ok.t_grok.astype(float))
+        t, e = times(g)
+        rows.append({**dict(zip(by, key)), "seeds": len(g), "grokked": len(ok),
+                     "censored": int((g.status == "censored").sum()), "T_median": med, "ci_lo": lo, "ci_hi": hi,
+                     "T_km": fits.km_median(t, e), "budget": int(g.max_steps.max())})
+    return pd.DataFrame(rows, columns=[*by, "seeds", "grokked", "censored", "T_median", "ci_lo", "ci_hi", "T_km", "budget"])

@@ -102,3 +102,28 @@ def test_censored_fit_equals_least_squares_without_censoring():
     y = np.concatenate([np.log(t) for *_, t, _ in [(c[0], c[1], c[2], c[3]) for c in cells]])
     coef = np.linalg.lstsq(X, y, rcond=None)[0]
     assert abs(cen["alpha"] - coef[-1]) < 1e-3
+
+
+def test_exponent_verdict_rules():
+    from grok_core.claims import exponent_verdict
+
+    assert exponent_verdict(dict(alpha=7.7, lo=7.4, hi=8.1), 7.64) == "replicated"
+    assert exponent_verdict(dict(alpha=6.6, lo=6.4, hi=6.9), 7.49) == "partly"          # within 25 % of ours
+    assert exponent_verdict(dict(alpha=2.2, lo=2.0, hi=2.4), 7.5) == "not replicated"
+    assert exponent_verdict(dict(alpha=float("nan"), lo=float("nan"), hi=float("nan")), 7.5) == "not measured"
+
+
+def test_time_table_keeps_censored_seeds_in_the_km_median():
+    import pandas as pd
+
+    from grok_core.protocol import time_table
+
+    df = pd.DataFrame(dict(rho=[1.0] * 4, status=["grokked", "grokked", "censored", "censored"],
+                           t_grok=[100.0, 200.0, None, None], steps_run=[100, 200, 1000, 1000], max_steps=[1000] * 4))
+    row = time_table(df, ["rho"]).iloc[0]
+    assert (row.seeds, row.grokked, row.censored) == (4, 2, 2)
+    assert row.T_median == 150.0                 # paper 1's median over grokked seeds
+    assert row.T_km == 200.0                     # KM: survival reaches 0.5 at the second event
+    df.loc[1, ["status", "t_grok", "steps_run"]] = ["censored", None, 1000]
+    row = time_table(df, ["rho"]).iloc[0]
+    assert row.T_median == 100.0 and row.T_km == float("inf")   # 3 of 4 never grokked: no KM median in the data
