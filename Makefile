@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 MATHJAX := _static/mathjax/tex-svg.js
 TEMPLATES := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 PRESET ?= book
+# `make book` renders from the committed store and trains nothing; `make book TRAIN=True` trains what is missing
+TRAIN ?= False
 # glibc: keep freed activation buffers (~1.6x faster steps measured here; grok_core.sweep sets this for its workers too)
 export MALLOC_MMAP_THRESHOLD_ := 1073741824
 export MALLOC_TRIM_THRESHOLD_ := 4294967296
@@ -32,7 +34,7 @@ $(MATHJAX):
 notebooks: $(STAMP)
 	@for nb in $(TEMPLATES); do \
 	  echo "papermill $$nb -> book/$$(basename $$nb) (preset $(PRESET))"; \
-	  $(VENV)/bin/papermill -k python3 --no-progress-bar --cwd book $$nb book/$$(basename $$nb) -p preset $(PRESET) \
+	  $(VENV)/bin/papermill -k python3 --no-progress-bar --cwd book $$nb book/$$(basename $$nb) -p preset $(PRESET) -p train_missing $(TRAIN) \
 	    || exit 1; \
 	done
 
