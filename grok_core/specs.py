@@ -25,13 +25,6 @@ _NOT_HASHED = ("max_steps",)
 _HASHED_IF_SET = {"stop_chance_steps": 0}
 
 
-# weight tensors a clamp may hold alone (models.py defines the same names; a test checks they agree)
-_TENSORS = {"mlp": ("E", "W1", "W2"), "parity": ("W1", "W2"),
-            "attn": ("W_E", "W_pos", "W_Q", "W_K", "W_V", "W_O", "W_in", "W_out", "W_U"),
-            "transformer": ("W_E", "W_pos", "W_qkv", "b_qkv", "W_o", "b_o", "ln1_w", "ln1_b", "W_1", "b_1",
-                            "W_2", "b_2", "ln2_w", "ln2_b", "lnf_w", "lnf_b", "W_h", "b_h")}
-
-
 def _fail(name, value, allowed):
     raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
 
@@ -132,7 +125,8 @@ class RunSpec:
             if self.t_int < 0:
                 _fail("t_int", self.t_int, "a step >= 0")
         if self.clamp_group != "norm":
-            names = _TENSORS["parity" if self.task == "parity" else self.model]
+            from .models import build     # the model defines its norm group; building it draws no tensors
+            names = build(self).norm_names
             if self.clamp_group not in names:
                 _fail("clamp_group", self.clamp_group, f"'norm' or one of this model's tensors {names}")
         if self.rho < 0 or (self.clamp_mode != "none" and not self.rho > 0):

@@ -67,11 +67,10 @@ def test_clampable_tensor_names_match_the_models(kw):
     import torch
 
     from grok_core import models
-    from grok_core.specs import _TENSORS
 
     spec = RunSpec(**kw, d_embed=16, hidden=16, p=7, frac=0.5, n_bits=6)
     params = models.build(spec).init(torch.Generator().manual_seed(0))
-    names = _TENSORS["parity" if spec.task == "parity" else spec.model]
-    assert set(names) <= set(params)
+    names = models.build(spec).norm_names
+    assert names and set(names) <= set(params)
     for n in names:
         RunSpec(**kw, clamp_mode="hold", clamp_target=1.0, rho=1.0, clamp_group=n)
