@@ -28,7 +28,18 @@ def at_threshold(record: dict, threshold: float, key: str = "test_acc") -> tuple
     t = first_crossing(c["step"], c[key], threshold)
     if t is None:
         return np.nan, np.nan
-    return float(t), float(c["weight_norm"][np.searchsorted(c["step"], t)])
+    return float(t), _curve_at(c, "weight_norm", t)
+
+
+def at_grok(record: dict, key: str) -> float:
+    """A stored curve's value at the run's T_grok; nan if it did not grok."""
+    t = record["summary"]["t_grok"]
+    return np.nan if t is None else _curve_at(record["curves"], key, t)
+
+
+def _curve_at(curves: dict, key: str, t) -> float:
+    """`key`'s value at logged step t (t must be one of the logged steps)."""
+    return float(curves[key][np.searchsorted(curves["step"], t)])
 
 
 def scorecard(rows: list[dict]) -> pd.DataFrame:

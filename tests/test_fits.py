@@ -1,7 +1,7 @@
 import numpy as np
 
 from grok_core import fits
-from grok_core.analysis import at_threshold, cell_stats
+from grok_core.analysis import at_grok, at_threshold, cell_stats
 from grok_core.claims import verdict
 
 
@@ -47,6 +47,8 @@ def test_threshold_reread_and_cell_stats():
     assert at_threshold(rec, 0.9) == (20.0, 45.0)
     assert at_threshold(rec, 0.8) == (10.0, 50.0)
     assert np.isnan(at_threshold(rec, 0.99)[0])
+    assert at_grok({**rec, "summary": {"t_grok": 20}}, "weight_norm") == 45.0      # the value at T_grok, not after it
+    assert np.isnan(at_grok({**rec, "summary": {"t_grok": None}}, "weight_norm"))
     df = pd.DataFrame(dict(p=[59, 59, 59], status=["grokked", "grokked", "censored"], norm_at_grok=[50.0, 52.0, None],
                            t_grok=[100, 300, None]))
     s = cell_stats(df, ["p"]).iloc[0]
