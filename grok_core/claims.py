@@ -32,7 +32,11 @@ PAPER = {
     "p2_lambda_fit": dict(value=(1182, 884), r2=0.971, source=f"{P2}, T = 1182/λ + 884 over λ 0.1–1"),
     "p2_eta_r2": dict(value=0.92, source=f"{P2}, T vs 1/η"),
     "p2_norm_ratio_r": dict(value=0.91, released=0.836, source=f"{P2}, Pearson r (0.836 in released data)"),
-    "p2_sgd": dict(value=(0, 5), source=f"{P2}: SGD 0/5 memorise or grok at η = 1e-3, λ = 1; AdamW 5/5"),
+    "p2_sgd": dict(value=(0, 5), adamw=(5, 5), source=f"{P2}: SGD 0/5 memorise or grok at η = 1e-3, λ = 1; AdamW 5/5"),
+    "p2_contraction": dict(value=0.99860, theory=0.998, source=f"{P2}: fitted per-step contraction of V after T_mem, "
+                                                              "p = 97, η = 1e-3, λ = 1, against 1 − 2ηλ"),
+    "p2_lambda_never": dict(value=(0.001, 0.01, 5.0), source=f"{P2}, λ sweep: λ ≤ 0.01 and λ = 5 never grok"),
+    "p2_runs": dict(value=293, source=f"{P2}: runs over modular addition, multiplication and sparse parity"),
 }
 
 # Verdict rule for a scalar compared with the paper's value, fixed before any run: within `tight` relative
