@@ -53,6 +53,7 @@ def main(argv=None):
     ap.add_argument("--max-members", type=int, default=None, help="members per batch (default: the sweep's)")
     ap.add_argument("--minutes", type=float, default=0, help="export and stop after this long (0: no limit)")
     ap.add_argument("--archive", default="runs.tar.gz")
+    ap.add_argument("--store", default=str(ROOT / "results"), help="run store folder (default: results/)")
     ap.add_argument("--preset", default=None)
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args(argv)
@@ -61,7 +62,7 @@ def main(argv=None):
     from grok_core.store import Store
 
     specs = chapter_specs(args.notebook.resolve(), {"preset": args.preset} if args.preset else {})
-    store = Store(ROOT / "results")
+    store = Store(args.store)
     missing = {s.run_id: s for s in specs if store.get(s) is None}
     print(f"{len(specs)} runs in the chapter, {len(missing)} missing from {store.root}", flush=True)
     if args.dry_run:
@@ -69,24 +70,33 @@ def main(argv=None):
         for b in sweep.groups(list(missing.values()), device, args.max_members, split=args.workers or 1):
             print(len(b), b[0].task, b[0].p, b[0].optimizer, max(s.max_steps for s in b),
                   f"{sum(sweep.expected_cost(s) for s in b):.3g}")
-        return
+        return 0
     before = set(store.ids())
     t0 = time.perf_counter()
     lock = threading.Lock()
 
-    def finish(why):
+    def finish(why, stop=False):
         with lock:
             new = sorted(set(store.ids()) - before)
             n = store.export(args.archive, new)
             print(f"\n{why} after {time.perf_counter() - t0:.0f} s: exported {n} new records to {args.archive}",
                   flush=True)
-            os._exit(0)
+            if stop:                            # the timer's thread: end the process, trainers and all
+                import multiprocessing
+                for child in multiprocessing.active_children():
+                    child.kill()                # else a worker keeps the caller's pipe open
+                os._exit(0)
+            return n
 
     if args.minutes:
-        threading.Timer(args.minutes * 60, finish, args=("time is up",)).start()
+        timer = threading.Timer(args.minutes * 60, finish, args=("time is up", True))
+        timer.daemon = True
+        timer.start()
     sweep.run(list(missing.values()), store=store, workers=args.workers, device=args.device,
               max_members=args.max_members)
-    finish("sweep complete")
+    if args.minutes:
+        timer.cancel()
+    return finish("sweep complete")
 
 
 if __name__ == "__main__":
