@@ -161,4 +161,14 @@ def frame(records) -> pd.DataFrame:
         spec = RunSpec.from_dict(r["spec"])
         rows.append({"run_id": spec.run_id, **r["spec"], **r["summary"]})
     columns = ["run_id", *(f.name for f in dataclasses.fields(RunSpec)), *SUMMARY]
-    return pd.DataFrame(rows, columns=columns)
+    df = pd.DataFrame(rows, columns=columns)
+    if not rows:     # no rows to infer from: give numbers their types, so a concat with a full frame keeps them
+        df = df.astype({c: _EMPTY_DTYPES.get(c, object) for c in columns})
+    return df
+
+
+# column types of an empty frame: a spec field's own type; summary numbers as float (they may be None)
+_EMPTY_DTYPES = {**{f.name: {"int": "int64", "float": "float64", "bool": "bool"}.get(str(f.type), object)
+                    for f in dataclasses.fields(RunSpec)},
+                 **{k: "float64" for k in ("t_mem", "t_grok", "norm_at_mem", "norm_at_grok", "final_train_acc",
+                                           "final_test_acc", "final_norm", "steps_run", "wall_s", "members")}}

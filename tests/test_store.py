@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from grok_core import RunSpec, sweep, train
@@ -109,3 +110,14 @@ def test_train_false_reports_missing_runs_without_training(tiny, tmp_path, monke
     recs = sweep.run(specs, store=tmp_path, progress=False, train=False)
     assert recs[0] is not None and recs[1] is None
     assert len(sweep.run_frame(specs, store=tmp_path, progress=False, train=False)) == 1
+
+
+def test_empty_frame_has_numeric_columns_so_a_concat_stays_numeric(tiny):
+    # a study with no runs yet gave object columns, and a concat with it turned every number into an object
+    from grok_core.store import frame
+    empty, full = frame([]), frame(train(tiny))
+    both = pd.concat([empty, full])
+    for col in ("lr", "wd", "p", "t_mem", "final_norm", "steps_run"):
+        assert pd.api.types.is_numeric_dtype(empty[col]), col
+        assert pd.api.types.is_numeric_dtype(both[col]), col
+    assert list(empty.columns) == list(full.columns)
