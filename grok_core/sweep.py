@@ -74,6 +74,16 @@ def _train_batch(specs, root, device, threads, q):
     BatchTrainer(specs, device=device, on_done=done, on_steps=lambda n: q.put(("steps", n))).run()
 
 
+def to_train(specs: list[RunSpec], store: Store) -> list[RunSpec]:
+    """The runs `store` cannot answer, one spec per run id: the largest budget asked for, which answers the
+    smaller ones too."""
+    unique = {}
+    for s in specs:
+        if s.run_id not in unique or s.max_steps > unique[s.run_id].max_steps:
+            unique[s.run_id] = s
+    return [s for s in unique.values() if store.get(s) is None]
+
+
 def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | None = None,
         device: str | None = None, max_members: int | None = None, progress: bool = True,
         train: bool = True) -> list[dict | None]:
@@ -83,11 +93,7 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
     (a chapter can then report a sweep that is still under way)."""
     store = store if isinstance(store, Store) else Store(store)
     device = device or default_device()
-    unique = {}
-    for s in specs:
-        if s.run_id not in unique or s.max_steps > unique[s.run_id].max_steps:
-            unique[s.run_id] = s
-    missing = [s for s in unique.values() if store.get(s) is None]
+    missing = to_train(specs, store)
     if missing and train:
         cores = os.cpu_count() or 1
         workers = workers or (1 if device != "cpu" else cores)

@@ -1,6 +1,6 @@
 """Train a chapter's missing runs on another machine (a GPU) and bring them home as one archive.
 
-    python tools/train_elsewhere.py notebooks/drafts/04_log_law.ipynb --device cuda --minutes 7 \
+    python tools/train_elsewhere.py notebooks/04_log_law.ipynb --device cuda --minutes 7 \
         --archive $OUT/runs.tar.gz
     python -m grok_core import runs.tar.gz            # at home: the records join results/
 
@@ -63,11 +63,11 @@ def main(argv=None):
 
     specs = chapter_specs(args.notebook.resolve(), {"preset": args.preset} if args.preset else {})
     store = Store(args.store)
-    missing = {s.run_id: s for s in specs if store.get(s) is None}
+    missing = sweep.to_train(specs, store)
     print(f"{len(specs)} runs in the chapter, {len(missing)} missing from {store.root}", flush=True)
     if args.dry_run:
         device = args.device or "cpu"
-        for b in sweep.groups(list(missing.values()), device, args.max_members, split=args.workers or 1):
+        for b in sweep.groups(missing, device, args.max_members, split=args.workers or 1):
             print(len(b), b[0].task, b[0].p, b[0].optimizer, max(s.max_steps for s in b),
                   f"{sum(sweep.expected_cost(s) for s in b):.3g}")
         return 0
@@ -92,7 +92,7 @@ def main(argv=None):
         timer = threading.Timer(args.minutes * 60, finish, args=("time is up", True))
         timer.daemon = True
         timer.start()
-    sweep.run(list(missing.values()), store=store, workers=args.workers, device=args.device,
+    sweep.run(missing, store=store, workers=args.workers, device=args.device,
               max_members=args.max_members)
     if args.minutes:
         timer.cancel()
