@@ -38,21 +38,24 @@ class MLP:
 
     Shortcut (exact): [E_a; E_b]·W1 = (E·W1_top)[a] + (E·W1_bottom)[b], so the first layer costs p rows,
     not one per example. `layernorm` puts a parameter-free LayerNorm on h before the readout (§7).
-    Sparse parity (§8) uses the same class with a ±1 input vector instead of two embeddings.
+    Sparse parity (§8) uses the same class with a ±1 input vector instead of two embeddings; `depth = 2` adds
+    a second hidden layer of the same width (our stand-in for paper 2's unreleased two-layer parity model).
     """
 
     def __init__(self, spec: RunSpec):
         self.spec = spec
         self.parity = spec.task == "parity"
-        self.norm_names = ("W1", "W2") if self.parity else ("E", "W1", "W2")
+        self.norm_names = (("W1", "Wh", "W2") if spec.depth == 2 else ("W1", "W2")) if self.parity else ("E", "W1", "W2")
         self.decay_names = self.norm_names
 
     def init(self, g: torch.Generator) -> Params:
         s = self.spec
         if self.parity:
             n, H = s.n_bits, s.hidden
-            return {"W1": _normal(g, (n, H), n ** -0.5), "b1": _normal(g, (H,), 1e-6),
-                    "W2": _normal(g, (H, 2), H ** -0.5), "b2": _normal(g, (2,), 1e-6)}
+            P = {"W1": _normal(g, (n, H), n ** -0.5), "b1": _normal(g, (H,), 1e-6)}
+            if s.depth == 2:
+                P.update(Wh=_normal(g, (H, H), H ** -0.5), bh=_normal(g, (H,), 1e-6))
+            return dict(P, W2=_normal(g, (H, 2), H ** -0.5), b2=_normal(g, (2,), 1e-6))
         p, d, H = s.p, s.d_embed, s.hidden
         return {"E": _normal(g, (p, d), d ** -0.5),
                 "W1": _normal(g, (2 * d, H), (2 * d) ** -0.5), "b1": _normal(g, (H,), 1e-6),
@@ -67,6 +70,8 @@ class MLP:
             B = torch.bmm(P["E"], P["W1"][:, d:])                             # [M, p, H]
             pre = _rows(A, x[..., 0]) + _rows(B, x[..., 1]) + P["b1"][:, None]  # [M, N, H]
         h = F.gelu(pre)
+        if "Wh" in P:
+            h = F.gelu(torch.baddbmm(P["bh"][:, None], h, P["Wh"]))          # [M, N, H]
         return _ln(h) if self.spec.layernorm else h
 
     def forward(self, P: Params, x: torch.Tensor) -> torch.Tensor:
@@ -81,6 +86,11 @@ class Attention:
     Shortcut (exact): only the last position is read out and there is one layer, so only its query, its
     residual and its MLP are needed; keys and values of position 0 (1) depend on a (b) alone, so they are
     computed once per vocabulary row, not per example.
+
+    Paper 1's released code (`src/run_tfnormint.py`) starts the positional embeddings at 0.1·d^-1/2 and scores
+    p + 1 outputs ('=' included): `pos_init = 0.1`, `readout_eq = True`. The defaults (1.0, False) are the
+    model our first attention runs used, kept so that their records stay what they were.
+    The clamp can hold one of the paper's tensor groups (`clamp_group` "embed", "attn", "mlp", "unembed").
     """
 
     groups = {"W_E": "embed", "W_pos": "embed", "W_Q": "attn", "W_K": "attn", "W_V": "attn", "W_O": "attn",
@@ -94,12 +104,12 @@ class Attention:
     def init(self, g):
         s = self.spec
         d, H, p = s.d_embed, s.hidden, s.p
-        P = {"W_E": _normal(g, (p + 1, d), d ** -0.5), "W_pos": _normal(g, (3, d), d ** -0.5)}
+        P = {"W_E": _normal(g, (p + 1, d), d ** -0.5), "W_pos": _normal(g, (3, d), s.pos_init * d ** -0.5)}
         for n in ("W_Q", "W_K", "W_V", "W_O"):
             P[n] = _normal(g, (d, d), d ** -0.5)
         P["W_in"] = _normal(g, (d, H), d ** -0.5)
         P["W_out"] = _normal(g, (H, d), H ** -0.5)
-        P["W_U"] = _normal(g, (d, p), d ** -0.5)
+        P["W_U"] = _normal(g, (d, p + 1 if s.readout_eq else p), d ** -0.5)
         return P
 
     def forward(self, P, x):
@@ -128,7 +138,7 @@ class Attention:
         z = w[..., 0:1] * va + w[..., 1:2] * vb + w[..., 2:3] * v2[:, None]    # [M, N, h, dh]
         r = x2[:, None] + z.reshape(M, N, d) @ P["W_O"]                       # [M, N, d]
         r = r + F.gelu(ln(r) @ P["W_in"]) @ P["W_out"]
-        return ln(r) @ P["W_U"]                                               # [M, N, p]
+        return ln(r) @ P["W_U"]                                               # [M, N, p or p + 1]
 
 
 class Transformer:
@@ -194,6 +204,21 @@ class Transformer:
         f = torch.baddbmm(P["b_2"][:, None], F.gelu(torch.baddbmm(P["b_1"][:, None], r, P["W_1"])), P["W_2"])
         r = ln(ln(r + f, "ln2"), "lnf")
         return torch.baddbmm(P["b_h"][:, None], r, P["W_h"])                   # [M, N, p]
+
+
+def clamp_names(model, group: str) -> tuple:
+    """The tensors the clamp rescales together: the model's norm group ("norm"), one tensor, or one of the
+    model's named groups (the attention model's "embed", "attn", "mlp", "unembed")."""
+    if group == "norm":
+        return model.norm_names
+    if group in model.norm_names:
+        return (group,)
+    named = getattr(model, "groups", {})
+    members = tuple(k for k, g in named.items() if g == group)
+    if not members:
+        allowed = ["norm", *model.norm_names, *sorted(set(named.values()))]
+        raise ValueError(f"clamp_group={group!r} is not allowed: one of {allowed}")
+    return members
 
 
 def build(spec: RunSpec):

@@ -22,7 +22,7 @@ LOG_GRIDS = ("geom", "every")
 _NOT_HASHED = ("max_steps",)
 # Fields added after runs were stored: hashed only when set away from their default, so every stored run
 # keeps its id.
-_HASHED_IF_SET = {"stop_chance_steps": 0}
+_HASHED_IF_SET = {"stop_chance_steps": 0, "depth": 1, "pos_init": 1.0, "readout_eq": False}
 
 
 def _fail(name, value, allowed):
@@ -47,6 +47,9 @@ class RunSpec:
     hidden: int = 256             # MLP: width of W1; attention/transformer: MLP width
     heads: int = 4
     layernorm: bool = False       # MLP: final parameter-free LN before readout; attn: LN before attn/MLP/unembed
+    depth: int = 1                # MLP on parity: hidden layers (paper 2's parity model has 2)
+    pos_init: float = 1.0         # attn: std of the positional embeddings in units of d^-1/2 (paper 1's code: 0.1)
+    readout_eq: bool = False      # attn: the unembedding also scores the '=' token, p + 1 outputs (paper 1's code)
     # optimiser
     optimizer: str = "adamw"
     lr: float = 1e-3
@@ -58,7 +61,7 @@ class RunSpec:
     # norm clamp (paper 1 §5)
     clamp_mode: str = "none"      # none | hold (every step from t_int on) | once (a single rescale at t_int)
     clamp_target: float = 0.0     # absolute ‖W‖ the clamp sets
-    clamp_group: str = "norm"     # "norm": the model's norm group; else the name of one tensor
+    clamp_group: str = "norm"     # "norm": the model's norm group; else one tensor or one named group of the model
     t_int: int = 500
     # schedule and detection
     seed: int = 0
@@ -74,6 +77,10 @@ class RunSpec:
     rho: float = 0.0              # label only: clamp_target / Wc, for analysis (0 when free)
 
     def __post_init__(self):
+        # one type per field whatever the caller passed (3 for 3.0, '1e-3' from YAML), so that a run has one
+        # id: the hash sees the values as stored
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _coerce(f.name, getattr(self, f.name)))
         self.validate()
 
     # ---- validation: one clear ValueError before any training starts
@@ -124,11 +131,15 @@ class RunSpec:
                 _fail("clamp_target", self.clamp_target, "a finite norm > 0 when clamp_mode is not 'none'")
             if self.t_int < 0:
                 _fail("t_int", self.t_int, "a step >= 0")
+        if self.depth not in (1, 2) or (self.depth != 1 and not (self.model == "mlp" and self.task == "parity")):
+            _fail("depth", self.depth, "1, or 2 for the MLP on parity")
+        if self.model != "attn" and (self.pos_init != 1.0 or self.readout_eq):
+            _fail("pos_init/readout_eq", (self.pos_init, self.readout_eq), "their defaults unless model='attn'")
+        if not (self.pos_init > 0 and math.isfinite(self.pos_init)):
+            _fail("pos_init", self.pos_init, "a finite number > 0")
         if self.clamp_group != "norm":
-            from .models import build     # the model defines its norm group; building it draws no tensors
-            names = build(self).norm_names
-            if self.clamp_group not in names:
-                _fail("clamp_group", self.clamp_group, f"'norm' or one of this model's tensors {names}")
+            from .models import build, clamp_names    # the model names its tensors and groups; no tensors drawn
+            clamp_names(build(self), self.clamp_group)
         if self.rho < 0 or (self.clamp_mode != "none" and not self.rho > 0):
             _fail("rho", self.rho, "a ratio > 0 when clamped (0 for a free run)")
         if self.max_steps < 1:
@@ -179,7 +190,7 @@ class RunSpec:
     # ---- grouping: members of one batch share every field that fixes shapes, data layout and code path
     def shape_key(self) -> tuple:
         keys = ("task", "p", "frac", "n_bits", "k_bits", "n_train", "n_test", "model", "d_embed", "hidden",
-                "heads", "layernorm", "optimizer", "batch_size", "clamp_group", "log", "log_density",
+                "heads", "layernorm", "depth", "readout_eq", "optimizer", "batch_size", "clamp_group", "log", "log_density",
                 "log_every")
         return tuple(getattr(self, k) for k in keys)
 
@@ -199,7 +210,7 @@ def _coerce(name, value):
             return value
         if kind == "str" and isinstance(value, str):
             return value
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     raise ValueError(f"{name}={value!r} is not allowed: a value of type {kind}")
 

@@ -56,6 +56,7 @@ class BatchTrainer:
         self.on_done = on_done or (lambda rec: None)
         self.on_steps = on_steps or (lambda n: None)
         self.model = models.build(specs[0])
+        self.clamp_names = models.clamp_names(self.model, specs[0].clamp_group)
 
     # ------------------------------------------------------------------ set-up
     def _setup(self):
@@ -116,9 +117,7 @@ class BatchTrainer:
             active = torch.tensor([(m == "hold" and step >= self.specs[i].t_int) or
                                    (m == "once" and step == self.specs[i].t_int)
                                    for m, i in zip(modes, self.idx)], device=self.device)
-            group = self.specs[0].clamp_group
-            names = self.model.norm_names if group == "norm" else (group,)
-            norm.clamp_(self.P, names, self.target, active)
+            norm.clamp_(self.P, self.clamp_names, self.target, active)
 
     # ------------------------------------------------------------------ logging
     @torch.no_grad()

@@ -93,3 +93,35 @@ def test_norm_and_decay_groups():
     P = tf.init(torch.Generator().manual_seed(0))
     assert set(tf.decay_names) == set(P)      # paper 2: decay and V = Σθ² over every parameter
 
+
+
+def test_attention_as_paper_1_code_has_small_positions_and_scores_the_eq_token():
+    spec = RunSpec(model="attn", p=13, frac=0.5, d_embed=64, hidden=32, pos_init=0.1, readout_eq=True)
+    model, P, x = batched(spec, [0])
+    assert P["W_U"].shape == (1, 64, 14)
+    assert abs(P["W_pos"].std().item() - 0.1 * 64 ** -0.5) < 0.005
+    assert model.forward(P, x).shape == (1, x.shape[1], 14)
+
+
+def test_group_clamp_holds_the_group_and_leaves_the_rest():
+    from grok_core import norm
+    from grok_core.models import clamp_names
+
+    spec = RunSpec(model="attn", p=13, frac=0.5, d_embed=16, hidden=32)
+    model, P, _ = batched(spec, [0, 1])
+    names = clamp_names(model, "mlp")
+    assert names == ("W_in", "W_out")
+    before = P["W_U"].clone()
+    norm.clamp_(P, names, torch.tensor([2.0, 3.0]), torch.tensor([True, True]))
+    torch.testing.assert_close(norm.weight_norm(P, names), torch.tensor([2.0, 3.0]))
+    assert torch.equal(P["W_U"], before)
+
+
+def test_parity_mlp_of_depth_two_matches_a_plain_two_layer_network():
+    spec = RunSpec(task="parity", n_bits=8, n_train=20, n_test=10, hidden=16, depth=2)
+    model, P, x = batched(spec, [0, 1])
+    out = model.forward(P, x)
+    for m in range(2):
+        h = F.gelu(F.gelu(x[m] @ P["W1"][m] + P["b1"][m]) @ P["Wh"][m] + P["bh"][m])
+        torch.testing.assert_close(out[m], h @ P["W2"][m] + P["b2"][m], rtol=1e-5, atol=1e-5)
+    assert model.norm_names == ("W1", "Wh", "W2")

@@ -74,3 +74,26 @@ def test_clampable_tensor_names_match_the_models(kw):
     assert names and set(names) <= set(params)
     for n in names:
         RunSpec(**kw, clamp_mode="hold", clamp_target=1.0, rho=1.0, clamp_group=n)
+
+
+@pytest.mark.parametrize("a, b", [(dict(wd=1), dict(wd=1.0)), (dict(p=31.0), dict(p=31)),
+                                  (dict(lr="1e-3"), dict(lr=0.001)), (dict(max_steps=2e4), dict(max_steps=20000))])
+def test_one_run_id_whatever_the_number_type(a, b):
+    sa, sb = RunSpec(**a), RunSpec(**b)
+    assert sa.run_id == sb.run_id and sa == sb
+    assert type(sa.wd) is float and type(sa.p) is int
+
+
+@pytest.mark.parametrize("kw, name", [(dict(frac="half"), "frac"), (dict(p=31.5), "p"), (dict(seed=float("inf")), "seed"),
+                                      (dict(depth=2), "depth"), (dict(pos_init=0.1), "pos_init"),
+                                      (dict(model="attn", clamp_mode="hold", clamp_target=1.0, rho=1.0,
+                                            clamp_group="everything"), "clamp_group")])
+def test_bad_values_name_their_field(kw, name):
+    with pytest.raises(ValueError, match=name):
+        RunSpec(**kw)
+
+
+def test_fields_added_later_leave_old_ids_alone():
+    base = RunSpec(model="attn", p=13, frac=0.5)
+    assert base.run_id == RunSpec(model="attn", p=13, frac=0.5, pos_init=1, readout_eq=False).run_id
+    assert base.run_id != base.replace(pos_init=0.1).run_id != base.replace(readout_eq=True).run_id
