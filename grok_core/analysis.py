@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import fits
+from . import claims, fits
 from .train import first_crossing
 
 
@@ -43,8 +43,11 @@ def _curve_at(curves: dict, key: str, t) -> float:
 
 
 def scorecard(rows: list[dict]) -> pd.DataFrame:
-    """rows of dict(claim, paper, ours, verdict) -> a table for the chapter's end."""
-    return pd.DataFrame(rows, columns=["claim", "paper", "ours", "verdict"]).set_index("claim")
+    """rows of dict(claim, key, paper, ours, verdict) -> a table for the chapter's end. `key` names the paper's
+    figure in `claims.PAPER`, whose section and source file fill the `source` column; a row without one is a
+    test of our own."""
+    out = [dict(r, source=claims.cite(r["key"]) if r.get("key") else "our own test") for r in rows]
+    return pd.DataFrame(out, columns=["claim", "paper", "ours", "verdict", "source"]).set_index("claim")
 
 
 def glue(name: str, value, display: bool = False):

@@ -1,47 +1,140 @@
-"""The papers' figures we set beside ours: one place, each with its source. Verdict rules live here too, fixed
-before the runs were looked at."""
+"""The papers' figures we set beside ours: one place, each with the paper's section, what exactly the number
+measures (read from the authors' released code and data) and the file it comes from. Verdict rules live here
+too, fixed before the runs were looked at.
+
+Sources: paper 1 = arXiv 2606.13753, its authors' repository ClevixLab/critical-norm-grokking (`paper/main.tex`,
+`src/`, `data/`); paper 2 = arXiv 2603.13331, its authors' repository ClevixLab/grokking-norm-separation
+(`scripts/`, `data/`, `README.md`).
+"""
 from __future__ import annotations
+
+import math
 
 P1 = "arXiv 2606.13753"   # The Weight Norm Sets the Grokking Timescale: A Causal Delay Law
 P2 = "arXiv 2603.13331"   # Why Grokking Takes So Long
+PAPERS = {1: (P1, "ClevixLab/critical-norm-grokking"), 2: (P2, "ClevixLab/grokking-norm-separation")}
+
+
+def _c(paper, section, definition, source, value, **extra):
+    return dict(paper=paper, section=section, definition=definition, source=source, value=value, **extra)
+
 
 PAPER = {
-    "wc_by_frac_p59": dict(value={0.30: 56.4, 0.35: 55.9, 0.40: 54.8, 0.50: 55.1, 0.65: 55.7},
-                           source=f"{P1} §4, Wc at p = 59 across training fractions (CV 1–2 %)"),
-    "wc_by_p": dict(value={29: 42, 41: 48, 59: 55, 79: 61, 97: 67}, source=f"{P1} §4, Wc(p)"),
-    "wc_exponent": dict(value=0.38, source=f"{P1} §4, Wc ∝ p^0.38"),
-    "wc_by_wd": dict(value={0.3: 63, 1.0: 55, 3.0: 49}, source=f"{P1} §4, Wc vs λ; CV < 1 % at λ = 3"),
-    "table1_lr1e-3": dict(value={0.85: 1492, 1.00: 4077, 1.15: 13426, 1.30: 27925},
-                          source=f"{P1} Table 1, p = 59, median T_grok at η = 1e-3"),
-    "table1_lr8e-3": dict(value={0.85: 587, 1.00: 1256, 1.15: 8007, 1.30: 16893},
-                          source=f"{P1} Table 1, p = 59, median T_grok at η = 8e-3"),
-    "alpha_dense_p59": dict(value=7.64, ci=(7.47, 7.81), r2=0.994, source=f"{P1} §6, dense ρ 0.85–1.25"),
-    "alpha_shared": dict(value=7.49, ci=(7.16, 7.69), r2=0.996, source=f"{P1} §6, p-scan 41/53/59/71"),
-    "alpha_per_p": dict(value={41: 7.92, 53: 7.56, 59: 7.42, 71: 7.07}, source=f"{P1} §6"),
-    "norm_vs_lr": dict(value=(19.0, 2.0), source=f"{P1} §5: held norm moves T_grok ≈ 19x, lr ≈ 2x"),
-    "oneshot_vs_hold": dict(value=(1.2, 7.3), source=f"{P1} §6 controls: one-shot rescale vs sustained hold"),
-    "alpha_attn_noln": dict(value=15.45, ci=(14.84, 15.98), r2=0.999, source=f"{P1} §7, no-LN attention"),
-    "parity_wc": dict(value=20.6, source=f"{P1} §8, sparse parity (n = 30, k = 3, m = 1000): Wc from free runs"),
-    "parity_t": dict(value={0.90: 2687, 1.30: 6538.5}, source=f"{P1} §8, sparse parity: median T_grok clamped at ρ"),
-    "parity_transfer": dict(value={"grokking norm concentrated across seeds": "transfers",
-                                   "Wc nearly invariant to a fourfold lr range": "transfers",
-                                   "held above Wc delays grokking": "partly"},
-                            source=f"{P1} §8 and Table 2 (which findings transfer to sparse parity); row wording ours"),
-    "attn_noln_t": dict(value={0.85: 718, 1.00: 6608, 1.15: 73966, 1.20: 99920},
-                        source=f"{P1} §7, no-LN attention: median T_grok held at ρ·Wc"),
-    "p2_lambda_fit": dict(value=(1182, 884), r2=0.971, source=f"{P2}, T = 1182/λ + 884 over λ 0.1–1"),
-    "p2_eta_r2": dict(value=0.92, source=f"{P2}, T vs 1/η"),
-    "p2_norm_ratio_r": dict(value=0.91, released=0.836, source=f"{P2}, Pearson r (0.836 in released data)"),
-    "p2_sgd": dict(value=(0, 5), adamw=(5, 5), source=f"{P2}: SGD 0/5 memorise or grok at η = 1e-3, λ = 1; AdamW 5/5"),
-    "p2_contraction": dict(value=0.99860, theory=0.998, source=f"{P2}: fitted per-step contraction of V after T_mem, "
-                                                              "p = 97, η = 1e-3, λ = 1, against 1 − 2ηλ"),
-    "p2_lambda_never": dict(value=(0.001, 0.01, 5.0), source=f"{P2}, λ sweep: λ ≤ 0.01 and λ = 5 never grok"),
-    "p2_runs": dict(value=293, source=f"{P2}: runs over modular addition, multiplication and sparse parity"),
+    # ---- paper 1 §4: the critical norm under free training
+    "wc_by_frac_p59": _c(1, "§4", "median ‖W‖ at T_grok (test acc ≥ 0.9) over grokked seeds, p = 59, per training "
+                         "fraction", "paper/main.tex §4; data/grokfss",
+                         {0.30: 56.4, 0.35: 55.9, 0.40: 54.8, 0.50: 55.1, 0.65: 55.7}),
+    "wc_by_p": _c(1, "§4", "Wc(p): median ‖W‖ at T_grok pooled over all training fractions of each p (0.15–0.65; "
+                  "0.30–0.65 at p = 29, 41)", "paper/main.tex §4; data/grokfss/metrics",
+                  {29: 42, 41: 48, 59: 55, 79: 61, 97: 67}),
+    "wc_exponent": _c(1, "§4", "k of Wc ∝ p^k fitted to the pooled medians", "paper/main.tex §4", 0.38),
+    "wc_by_p_frac040": _c(1, "§4", "median ‖W‖ at T_grok over grokked seeds at training fraction 0.40 alone "
+                          "(20 seeds, 60k-step budget)", "data/grokfss/metrics/adamw_p*_a0.40_*.npz",
+                          {29: 36.56, 41: 50.28, 59: 54.94, 79: 61.12, 97: 66.73}),
+    "p29_frac040": _c(1, "§4", "p = 29, fraction 0.40: seeds that grokked within the 60k budget, and their median "
+                      "T_grok", "data/grokfss/metrics/adamw_p29_a0.40_d128_H256_wd1e00_lr1e-03.npz",
+                      dict(grokked=12, seeds=20, t_grok=27492.5, budget=60000)),
+    "wc_by_wd": _c(1, "§4", "Wc (median ‖W‖ at T_grok) at λ = 0.3, 1, 3, fraction 0.5, pooled over lr "
+                   "3e-4..3e-3; CV < 1 % across lr at λ = 3", "paper/main.tex §4; data/grokfss",
+                   {0.3: 63, 1.0: 55, 3.0: 49}),
+    # ---- paper 1 §5: the causal clamp (Table 1, the dense sweep, one-shot vs sustained)
+    "table1_lr1e-3": _c(1, "§5, Table 1", "median T_grok over grokked seeds, p = 59, ‖W‖ held at ρ·Wc from step 500, "
+                        "η = 1e-3", "data/efflr/results_summary.json", {0.85: 1492, 1.00: 4077, 1.15: 13426, 1.30: 27925}),
+    "table1_lr8e-3": _c(1, "§5, Table 1", "as table1_lr1e-3 at η = 8e-3", "data/efflr/results_summary.json",
+                        {0.85: 587, 1.00: 1256, 1.15: 8007, 1.30: 16893}),
+    "free_lr1e-3": _c(1, "§5", "median T_grok of the free control of the Table-1 runs, p = 59, η = 1e-3",
+                      "data/efflr/results_summary.json (…_none_rho1.00_lr1e-03)", 5131.0),
+    "alpha_dense_p59": _c(1, "§5", "slope of ln(median T_grok) on ρ, OLS over the nine cells ρ 0.85–1.25 of the "
+                          "dense sweep, bootstrap 95 % CI", "paper/main.tex §5; data/denserho",
+                          7.64, ci=(7.47, 7.81), r2=0.994),
+    "norm_vs_lr": _c(1, "§5", "spread of median T_grok across the four ρ at fixed η, and across the four η at fixed ρ "
+                     "(Table 1)", "paper/main.tex §5", (19.0, 2.0)),
+    "oneshot_arm": _c(1, "§5", "median T_grok of the one-shot arm (‖W‖ rescaled once to ρ·Wc at step 500, then "
+                      "free) at ρ 0.70 … 1.30, and of its free control", "data/normint/results_summary.json",
+                      {0.70: 4575.5, 0.85: 4898.0, 1.00: 5321.0, 1.15: 5469.0, 1.30: 5622.0}, control=5395.0),
+    "hold_arm": _c(1, "§5", "median T_grok of the sustained hold at ρ 0.90 and 1.15 in the same experiment",
+                   "data/normint/results_summary.json", {0.90: 1817.0, 1.15: 13223.0}),
+    "oneshot_spread": _c(1, "§5", "one-shot arm: median T_grok at ρ = 1.30 over that at ρ = 0.70",
+                         "paper/main.tex §5 ('moves only 1.2×'); data/normint", 1.2),
+    "hold_spread": _c(1, "§5", "sustained hold: median T_grok at ρ = 1.15 over that at ρ = 0.90",
+                      "paper/main.tex §5 ('spans 7.3×'); data/normint", 7.3),
+    # ---- paper 1 §6: the p-scan
+    "alpha_shared": _c(1, "§6", "one slope of ln(median T_grok) on ρ with one intercept per p, p = 41, 53, 59, 71, "
+                       "ρ 0.85–1.15 (and 1.30 at p = 41, 59), bootstrap 95 % CI", "paper/main.tex §6; data/pscan",
+                       7.49, ci=(7.16, 7.69), r2=0.996),
+    "alpha_per_p": _c(1, "§6", "the same slope fitted at each p alone", "paper/main.tex §6; data/pscan",
+                      {41: 7.92, 53: 7.56, 59: 7.42, 71: 7.07}),
+    # ---- paper 1 §7: LayerNorm and attention
+    "alpha_attn_noln": _c(1, "§7", "slope of ln(median T_grok) on ρ for the attention model without LayerNorm, ρ "
+                          "0.85–1.15 (16 seeds, extended budgets, every cell uncensored)",
+                          "paper/main.tex §7; data/tfnoln_long", 15.45, ci=(14.84, 15.98), r2=0.999),
+    "attn_noln_t": _c(1, "§7", "median T_grok of the attention model without LayerNorm held at ρ·Wc (Wc ≈ 37)",
+                      "paper/main.tex §7; data/tfnoln_long", {0.85: 718, 1.00: 6608, 1.15: 73966, 1.20: 99920}),
+    "attn_ln_total_cv": _c(1, "§7", "CV across training fractions of the total ‖W‖ at T_grok, attention model with "
+                           "LayerNorm, at p = 53 / 71 / 97 (the text: 'not concentrated', CV 0.15–0.17)",
+                           "paper/main.tex §7; data/tfgrok/metrics", {53: 14.3, 71: 21.0, 97: 16.8}),
+    "attn_ln_unembed_cv": _c(1, "§7", "CV across training fractions of the unembedding norm ‖U‖ at T_grok",
+                             "paper/main.tex §7", (3.0, 5.0)),
+    "attn_ln_groups": _c(1, "§7", "median T_grok with one tensor group held at ρ times its own Wc from step 600 "
+                         "(p = 71, fraction 0.40, η = 1e-3, λ = 1, 16 seeds, 25k steps)",
+                         "data/tfnormint/results_summary.json; src/run_tfnormint.py",
+                         {("unembed", 0.85): 1974.0, ("unembed", 1.00): 2439.5, ("unembed", 1.15): 3280.0,
+                          ("unembed", 1.30): 3727.5, ("mlp", 0.85): 1408.0, ("mlp", 1.30): 2405.0,
+                          ("embed", 1.30): 1715.0}, control=1919.0),
+    "attn_ln_hold_max": _c(1, "§7", "largest ratio T_grok(held group) / T_grok(free control): 'weak, up to ~2×'",
+                           "paper/main.tex §7", 2.0),
+    # ---- paper 1 §8: sparse parity
+    "parity_wc": _c(1, "§8", "median ‖W‖ = sqrt(‖W1‖² + ‖W2‖²) at T_grok of free runs, n = 30, k = 3, m = 1000",
+                    "data/parity/wc_measured.json", 20.6),
+    "parity_t": _c(1, "§8", "median T_grok held at ρ·Wc from step 1000", "data/parity/results_summary.json",
+                   {0.90: 2687, 1.30: 6538.5}),
+    "parity_transfer": _c(1, "§8, Table 2", "which properties of modular addition transfer to sparse parity "
+                          "(the paper's Table 2, its rows as it words them)", "paper/main.tex Table 2",
+                          {"grokking occurs": "yes", "norm at grok set by weight decay": "yes",
+                           "norm at grok invariant to learning rate": "yes",
+                           "norm at grok invariant to data amount": "no",
+                           "reg.-unreachable above-norm delay": "no"}),
+    # ---- paper 2
+    "p2_contraction": _c(2, "§3.2–3.3", "per-step rate r of V_t = A·r^t + C fitted after T_mem, p = 97, η = 1e-3, "
+                         "λ = 1, against the theory's 1 − 2ηλ", "scripts/s1_lyapunov_v2.py; README.md",
+                         0.99860, theory=0.998),
+    "p2_lambda_fit": _c(2, "§4.2–4.3", "T_grok = a/λ + b, OLS over λ 0.1–1 (10 seeds per λ)",
+                        "scripts/s2_lambda_sweep_v2.py; data/summary2.json", (1182, 884), r2=0.971),
+    "p2_lambda_never": _c(2, "§4.2–4.3", "λ at which no seed groks", "data/summary2.json", (0.001, 0.01, 5.0)),
+    "p2_norm_ratio_r": _c(2, "§4.4", "Pearson r over runs of T_grok − T_mem against ln(V_mem/V_post)/(2ηλ), "
+                          "moduli 53–127", "scripts/s3_modulus_sweep_v2.py; data/summary3.json", 0.91, released=0.836),
+    "p2_eta_r2": _c(2, "§4.5", "R² of per-run T_grok on 1/η over every grokked run, η 1e-4…2e-3, λ = 1, budget "
+                    "min(1e5·1e-3/η, 2e5), 5 seeds", "scripts/s5_eta_sweep_v2.py; data/summary5.json", 0.92),
+    "p2_eta_slowest": _c(2, "§4.5", "η = 1e-4: seeds that grokked and the range of their T_grok",
+                         "data/summary5.json", dict(grokked=4, seeds=5, t_min=88200, t_max=128800)),
+    "p2_sgd": _c(2, "Remark 3.3; supplementary S6", "SGD (no momentum) vs AdamW at η = 1e-3, λ = 1: runs that "
+                 "memorise or grok", "scripts/s6_sgd_vs_adamw.py; data/full_results8.json", (0, 5), adamw=(5, 5)),
+    "p2_parity": _c(2, "supplementary S10", "sparse parity n ∈ {20, 30, 40}, k = 3, 25 000 training examples, "
+                    "batch 256, '2-layer, d = 128' model: T_mem and T_grok (99 %, evaluated every 200 steps)",
+                    "data/summary10_parity.json", dict(t_mem=200, t_grok=200, runs=15)),
+    "p2_runs": _c(2, "§4", "runs over modular addition, multiplication and sparse parity", "paper", 293),
 }
+
+
+def cite(key: str) -> str:
+    """'paper 1 §5 — data/normint/results_summary.json': where a figure comes from, for a table's source column."""
+    c = PAPER[key]
+    return f"paper {c['paper']} {c['section']} — {c['source']}"
+
+
+def ols_slope(xs, ys) -> float:
+    """Slope of ln(y) on x by ordinary least squares: the paper's delay-law estimator, applied to its own cells
+    where the paper reports cells but not the fit over the same grid we ran."""
+    lx = list(xs)
+    ly = [math.log(y) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return sum((x - mx) * (y - my) for x, y in zip(lx, ly)) / sum((x - mx) ** 2 for x in lx)
+
 
 # Verdict rule for a scalar compared with the paper's value, fixed before any run: within `tight` relative
 # difference -> replicated; within `loose` -> partly; else not.
 TIGHT, LOOSE = 0.10, 0.25
+VERDICTS = ("replicated", "partly", "not replicated", "not measured")
 
 
 def verdict(ours: float, paper: float, tight: float = TIGHT, loose: float = LOOSE) -> str:
@@ -59,3 +152,19 @@ def exponent_verdict(fit: dict, paper: float) -> str:
     if fit["lo"] <= paper <= fit["hi"]:
         return "replicated"
     return "partly" if abs(a - paper) <= 0.25 * abs(a) else "not replicated"
+
+
+def below_verdict(ours: float, bound: float, loose: float = 2.0) -> str:
+    """A one-sided claim 'at most `bound`' (e.g. a weak effect, ≤ ~2×): replicated if ours ≤ bound, partly if
+    within `loose` times it. Fixed before the group-hold runs."""
+    if ours is None or ours != ours:
+        return "not measured"
+    return "replicated" if ours <= bound else ("partly" if ours <= loose * bound else "not replicated")
+
+
+def above_verdict(ours: float, bound: float, loose: float = 0.5) -> str:
+    """A one-sided claim 'at least `bound`' (e.g. a norm that is *not* concentrated: CV ≥ bound): replicated if
+    ours ≥ bound, partly if ≥ `loose` times it."""
+    if ours is None or ours != ours:
+        return "not measured"
+    return "replicated" if ours >= bound else ("partly" if ours >= loose * bound else "not replicated")
