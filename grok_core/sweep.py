@@ -60,6 +60,36 @@ def expected_cost(spec: RunSpec) -> float:
     return steps * n * max(spec.hidden, spec.p)
 
 
+# Model-steps per second of one 1-thread CPU worker, measured on this project's 2-core machine (benchmarks/
+# bench_trainer.py and the sweeps' own rates, 2026-11/12) at a reference size: (examples per step, width).
+# A spec's rate is scaled by the work of a step, examples × width, against its model's reference.
+CPU_RATE = {"mlp": (202.0, 1392 * 256), "transformer": (88.0, 512 * 512), "attn": (44.0, 1392 * 512)}
+
+
+def step_rate(spec: RunSpec) -> float:
+    """Estimated model-steps/s of one 1-thread CPU worker for this spec (an estimate for planning, not a
+    measurement: see CPU_RATE)."""
+    rate, ref_work = CPU_RATE[spec.model]
+    n = spec.batch_size or (spec.n_train if spec.task == "parity" else round(spec.frac * spec.p ** 2))
+    width = max(spec.hidden, spec.p if spec.task != "parity" else 2)
+    return rate * ref_work / max(n * width, 1)
+
+
+def cost(specs: list[RunSpec], store: Store, workers: int | None = None) -> dict:
+    """What training the runs the store lacks would cost, at most: each missing run to its full budget (runs
+    that grok stop sooner). Hours are wall-clock on `workers` CPU workers at the rates of CPU_RATE."""
+    missing = to_train(specs, store)
+    workers = workers or os.cpu_count() or 1
+    member_steps = sum(s.max_steps for s in missing)
+    hours = sum(s.max_steps / step_rate(s) for s in missing) / 3600 / workers
+    return dict(runs=len(missing), member_steps=member_steps, cpu_hours=hours, workers=workers)
+
+
+def describe_cost(c: dict) -> str:
+    return (f"{c['runs']} runs to train: at most {c['member_steps']:,} member-steps, about {c['cpu_hours']:.1f} h "
+            f"on {c['workers']} CPU workers of this project's reference machine (runs that grok stop sooner)")
+
+
 def _train_batch(specs, root, device, threads, q):
     import torch
     if threads:
@@ -95,6 +125,8 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
     device = device or default_device()
     missing = to_train(specs, store)
     if missing and train:
+        if progress:
+            print(describe_cost(cost(missing, store, workers)), flush=True)
         cores = os.cpu_count() or 1
         workers = workers or (1 if device != "cpu" else cores)
         batches = groups(missing, device, max_members, split=workers)

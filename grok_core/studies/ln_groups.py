@@ -40,7 +40,7 @@ class GroupHolds:
 
 
 PRESETS = {
-    "quick": GroupHolds(p=17, frac=0.5, lr=2e-3, d_embed=32, hidden=64, heads=2, t_int=60, max_steps=1500, seeds=2,
+    "quick": GroupHolds(p=23, frac=0.6, lr=1e-2, d_embed=32, hidden=64, t_int=100, max_steps=1500, seeds=2,
                         tail_steps=100, holds=(("unembed", 0.85), ("mlp", 1.30))),
     "book": GroupHolds(),
     "paper": GroupHolds(seeds=16),
