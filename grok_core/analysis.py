@@ -50,11 +50,18 @@ def scorecard(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["claim", "paper", "ours", "verdict", "source"]).set_index("claim")
 
 
+GLUE_DIGITS = 6
+
+
 def glue(name: str, value, display: bool = False):
-    """myst_nb.glue with numpy scalars turned into Python numbers first: a glued np.float64 is stored as the
-    text 'np.float64(…)', which `{glue:text}` cannot format."""
+    """myst_nb.glue with numpy scalars turned into Python numbers first (a glued np.float64 is stored as the
+    text 'np.float64(…)', which `{glue:text}` cannot format), and floats rounded to GLUE_DIGITS significant
+    digits: far more than any page prints, and few enough that the last bits of a sum, which differ between
+    machines and thread counts, do not reach the stored value nbval compares."""
     from myst_nb import glue as _glue
 
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, float) and np.isfinite(value):
+        value = float(f"{value:.{GLUE_DIGITS}g}")
     _glue(name, value, display=display)

@@ -164,7 +164,10 @@ def censored_exp_fit(cells, n_boot: int = 1000, seed: int = 0) -> dict:
         X[:, -1] = rho[obs]
         coef = np.linalg.lstsq(X, lt[obs], rcond=None)[0]
         s0 = max(np.std(lt[obs] - X @ coef), 0.05)
-        res = optimize.minimize(nll, np.r_[coef, np.log(s0)], method="Nelder-Mead" if G > 6 else "BFGS")
+        # tolerances far below the page's precision, so that the last bits of the start (which differ between
+        # machines) do not move the optimum's printed digits
+        opts = dict(xatol=1e-9, fatol=1e-12, maxiter=200000, maxfev=200000) if G > 6 else dict(gtol=1e-9)
+        res = optimize.minimize(nll, np.r_[coef, np.log(s0)], method="Nelder-Mead" if G > 6 else "BFGS", options=opts)
         th = res.x
         return float(th[G]), dict(zip(groups, map(float, th[:G]))), float(np.exp(th[G + 1]))
 
