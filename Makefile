@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-MATHJAX := _static/mathjax/tex-svg.js
+MATHJAX := _assets/mathjax/tex-svg.js
 TEMPLATES := $(sort $(wildcard notebooks/[0-9]*.ipynb))
+# pages built from the executed chapters (the replication report reads their scorecards): executed after them
+PAGES := notebooks/report.ipynb
 PRESET ?= book
 # `make book` renders from the committed store and trains nothing; `make book TRAIN=True` trains what is missing
 TRAIN ?= False
@@ -26,8 +28,8 @@ $(STAMP): pyproject.toml
 
 # MathJax served from the book itself, so math renders offline (TOOLING.md); fetched from the npm registry.
 $(MATHJAX):
-	rm -rf _static/mathjax _static/package && mkdir -p _static
-	cd _static && npm pack --silent mathjax@3.2.2 >/dev/null && tar -xzf mathjax-3.2.2.tgz \
+	rm -rf _assets/mathjax _assets/package && mkdir -p _assets
+	cd _assets && npm pack --silent mathjax@3.2.2 >/dev/null && tar -xzf mathjax-3.2.2.tgz \
 	  && mv package/es5 mathjax && rm -rf package mathjax-3.2.2.tgz
 
 # Execute each template into book/ with the chosen preset; runs found in results/ are not retrained.
@@ -36,6 +38,10 @@ notebooks: $(STAMP)
 	  echo "papermill $$nb -> book/$$(basename $$nb) (preset $(PRESET))"; \
 	  $(VENV)/bin/papermill -k python3 --no-progress-bar --cwd book $$nb book/$$(basename $$nb) -p preset $(PRESET) -p train_missing $(TRAIN) \
 	    || exit 1; \
+	done
+	@for nb in $(PAGES); do \
+	  echo "papermill $$nb -> book/$$(basename $$nb)"; \
+	  $(VENV)/bin/papermill -k python3 --no-progress-bar --cwd book $$nb book/$$(basename $$nb) || exit 1; \
 	done
 
 html: $(STAMP) $(MATHJAX)

@@ -42,12 +42,18 @@ def _curve_at(curves: dict, key: str, t) -> float:
     return float(curves[key][np.searchsorted(curves["step"], t)])
 
 
-def scorecard(rows: list[dict]) -> pd.DataFrame:
+def scorecard(rows: list[dict], glue_as: str | None = "scorecard") -> pd.DataFrame:
     """rows of dict(claim, key, paper, ours, verdict) -> a table for the chapter's end. `key` names the paper's
     figure in `claims.PAPER`, whose section and source file fill the `source` column; a row without one is a
     test of our own."""
     out = [dict(r, source=claims.cite(r["key"]) if r.get("key") else "our own test") for r in rows]
-    return pd.DataFrame(out, columns=["claim", "paper", "ours", "verdict", "source"]).set_index("claim")
+    df = pd.DataFrame(out, columns=["claim", "paper", "ours", "verdict", "source"])
+    unknown = set(df.verdict) - set(claims.VERDICTS)
+    if unknown:
+        raise ValueError(f"verdict(s) {sorted(unknown)} are not allowed: one of {claims.VERDICTS}")
+    if glue_as:      # the replication report reads every chapter's scorecard back from its executed page
+        glue(glue_as, df.to_json(orient="records", force_ascii=False))
+    return df.set_index("claim")
 
 
 GLUE_DIGITS = 6

@@ -50,3 +50,16 @@ def test_template_round_trips_through_text(template):
     back = nbpy.to_nb(nbpy.to_py(nb))
     assert [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in nb["cells"]] == \
            [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in back["cells"]]
+
+
+def test_report_counts_match_the_chapters_scorecards():
+    """The replication report's glued counts are the verdicts of the chapters' own scorecards, row for row."""
+    from grok_core.report import counts, glued, scorecards
+
+    report = json.loads((ROOT / "book" / "report.ipynb").read_text())
+    cards = scorecards(ROOT / "book")
+    assert set(cards.page) >= {"01_critical_norm", "02_pinned_norm", "03_layernorm_ablation", "03b_sparse_parity",
+                               "04_log_law"}
+    for verdict, n in counts(cards).items():
+        assert glued(report, "rp_" + verdict.replace(" ", "_")) == n
+    assert glued(report, "rp_total") == len(cards)

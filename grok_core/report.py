@@ -1,0 +1,44 @@
+"""The replication report: every chapter's scorecard, read back from its executed page (where the chapter glued
+it), so that the report holds no number of its own."""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .claims import VERDICTS
+
+
+def page_title(nb: dict) -> str:
+    first = "".join(nb["cells"][0]["source"]).splitlines()[0]
+    return first.lstrip("# ").strip()
+
+
+def glued(nb: dict, name: str):
+    """The value a page glued under `name` (as stored in its outputs), or None."""
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out.get("metadata", {}).get("scrapbook", {}).get("name") == name:
+                data = out["data"]
+                text = data.get("text/plain", data.get("application/papermill.record/text/plain"))
+                return ast.literal_eval("".join(text))
+    return None
+
+
+def scorecards(book: str | Path) -> pd.DataFrame:
+    """One row per scorecard row of every executed chapter page in `book` (pages named NN_*.ipynb, in order)."""
+    rows = []
+    for page in sorted(Path(book).glob("[0-9]*.ipynb")):
+        nb = json.loads(page.read_text())
+        card = glued(nb, "scorecard")
+        if card is None:
+            continue
+        for r in json.loads(card):
+            rows.append(dict(page=page.stem, chapter=page_title(nb), **r))
+    return pd.DataFrame(rows, columns=["page", "chapter", "claim", "paper", "ours", "verdict", "source"])
+
+
+def counts(df: pd.DataFrame) -> dict:
+    return {v: int((df.verdict == v).sum()) for v in VERDICTS}
