@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from . import claims, fits
-from .train import first_crossing
+from .record import first_crossing
 
 
 def cell_stats(df: pd.DataFrame, by: list[str], value: str = "norm_at_grok") -> pd.DataFrame:

@@ -3,6 +3,7 @@
 A grid file:
     base: {task: add, p: 59, frac: 0.4, max_steps: 20000}   # any RunSpec field
     grid: {seed: [0, 1, 2, 3], lr: [1.0e-3, 3.0e-3]}        # cartesian product over these
+    zip:  {clamp_target: [46.6, 63.1], rho: [0.85, 1.15]}   # optional: paired element by element
 """
 from __future__ import annotations
 
@@ -14,12 +15,51 @@ import yaml
 from .specs import RunSpec, grid
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice (plain YAML keeps the last one silently)."""
+
+
+def _mapping(loader, node, deep=False):
+    keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+    dup = sorted({str(k) for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ValueError(f"key(s) {dup} given twice (line {node.start_mark.line + 1})")
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
 def load_grid(path) -> list[RunSpec]:
+    """The runs of a grid file: `base` (any RunSpec field), `grid` (lists, crossed) and `zip` (lists of one
+    length, paired element by element, e.g. clamp_target with rho; the pairs are crossed with `grid`)."""
     with open(path) as f:
-        doc = yaml.safe_load(f) or {}
-    if not isinstance(doc, dict) or set(doc) - {"base", "grid"}:
-        raise ValueError(f"grid file {path}: top-level keys must be 'base' and 'grid', got {list(doc)}")
-    return grid(doc.get("base") or {}, **(doc.get("grid") or {}))
+        try:
+            doc = yaml.load(f, Loader=_UniqueKeyLoader)
+        except ValueError as e:
+            raise ValueError(f"grid file {path}: {e}") from e
+    if doc is None:
+        raise ValueError(f"grid file {path} is empty: give at least 'base' or 'grid'")
+    if not isinstance(doc, dict) or set(doc) - {"base", "grid", "zip"}:
+        raise ValueError(f"grid file {path}: top-level keys must be 'base', 'grid' and 'zip', got "
+                         f"{list(doc) if isinstance(doc, dict) else type(doc).__name__}")
+    for key in doc:
+        if not isinstance(doc[key], dict):
+            raise ValueError(f"grid file {path}: '{key}' must be a mapping of RunSpec fields, got {type(doc[key]).__name__}")
+    axes = {**doc.get("grid", {}), **doc.get("zip", {})}
+    for name, values in axes.items():
+        if not isinstance(values, list) or not values:
+            raise ValueError(f"grid file {path}: axis '{name}' must be a non-empty list, got {values!r}")
+    zipped = doc.get("zip", {})
+    lengths = {len(v) for v in zipped.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"grid file {path}: the 'zip' lists must have one length, got "
+                         f"{ {k: len(v) for k, v in zipped.items()} }")
+    both = set(zipped) & set(doc.get("grid", {}))
+    if both:
+        raise ValueError(f"grid file {path}: {sorted(both)} in both 'grid' and 'zip'")
+    pairs = [dict(zip(zipped, row)) for row in zip(*zipped.values())] if zipped else [{}]
+    return [s for pair in pairs for s in grid({**doc.get("base", {}), **pair}, **doc.get("grid", {}))]
 
 
 def main(argv=None) -> int:
@@ -48,6 +88,9 @@ def main(argv=None) -> int:
             specs = load_grid(args.grid)
             if args.workers is not None and args.workers < 1:
                 raise ValueError(f"--workers={args.workers} is not allowed: a positive integer")
+            from .sweep import check_device
+            if args.device is not None:
+                check_device(args.device)
             if args.dry_run:
                 have = sum(store.get(s) is not None for s in specs)
                 print(f"{len(specs)} runs: {have} stored, {len(specs) - have} to train")

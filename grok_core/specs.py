@@ -17,6 +17,8 @@ MODELS = ("mlp", "attn", "transformer")
 OPTIMIZERS = ("adamw", "sgd")
 CLAMP_MODES = ("none", "hold", "once")
 LOG_GRIDS = ("geom", "every")
+MAX_P = 3000                  # p² = 9·10^6 pairs
+MAX_EXAMPLES = 10_000_000
 
 # Fields that identify a run's trajectory. `max_steps` is the budget and is left out on purpose.
 _NOT_HASHED = ("max_steps",)
@@ -100,6 +102,8 @@ class RunSpec:
                 _fail("p", self.p, "an integer >= 2")
             if not (0.0 < self.frac < 1.0):
                 _fail("frac", self.frac, "a training fraction in (0, 1)")
+            if self.p > MAX_P:
+                _fail("p", self.p, f"an integer in [2, {MAX_P}] (p² pairs are held in memory)")
             if round(self.frac * self.p * self.p) < 1 or round(self.frac * self.p * self.p) >= self.p * self.p:
                 _fail("frac", self.frac, f"a fraction leaving >= 1 train and test pair at p={self.p}")
         else:
@@ -107,8 +111,8 @@ class RunSpec:
                 _fail("n_bits", self.n_bits, "an integer >= 1")
             if not (1 <= self.k_bits <= self.n_bits):
                 _fail("k_bits", self.k_bits, f"an integer in [1, n_bits={self.n_bits}]")
-            if self.n_train < 1 or self.n_test < 1:
-                _fail("n_train/n_test", (self.n_train, self.n_test), "positive integers")
+            if self.n_train < 1 or self.n_test < 1 or self.n_train + self.n_test > MAX_EXAMPLES:
+                _fail("n_train/n_test", (self.n_train, self.n_test), f"positive integers, together at most {MAX_EXAMPLES:,}")
             if self.model != "mlp":
                 _fail("model", self.model, "'mlp' for the parity task")
         if self.task == "parity" and self.layernorm:
@@ -129,8 +133,11 @@ class RunSpec:
         if self.clamp_mode != "none":
             if not (self.clamp_target > 0 and math.isfinite(self.clamp_target)):
                 _fail("clamp_target", self.clamp_target, "a finite norm > 0 when clamp_mode is not 'none'")
-            if self.t_int < 0:
-                _fail("t_int", self.t_int, "a step >= 0")
+            if not (0 <= self.t_int < self.max_steps):
+                _fail("t_int", self.t_int, f"a step in [0, max_steps={self.max_steps}) for a clamped run")
+        elif self.clamp_target != 0 or self.clamp_group != "norm":
+            _fail("clamp_target/clamp_group", (self.clamp_target, self.clamp_group),
+                  "their defaults (0.0, 'norm') when clamp_mode is 'none'")
         if self.depth not in (1, 2) or (self.depth != 1 and not (self.model == "mlp" and self.task == "parity")):
             _fail("depth", self.depth, "1, or 2 for the MLP on parity")
         if self.model != "attn" and (self.pos_init != 1.0 or self.readout_eq):
@@ -146,6 +153,8 @@ class RunSpec:
             _fail("max_steps", self.max_steps, "a positive number of steps")
         if self.log_density < 1 or self.log_every < 1:
             _fail("log_density/log_every", (self.log_density, self.log_every), "positive integers")
+        if self.log == "every" and self.log_every > self.max_steps:
+            _fail("log_every", self.log_every, f"at most max_steps={self.max_steps}, or the run logs nothing after step 0")
         for name in ("mem_threshold", "grok_threshold"):
             if not (0 < getattr(self, name) <= 1):
                 _fail(name, getattr(self, name), "an accuracy in (0, 1]")
@@ -224,4 +233,7 @@ def grid(base: dict | RunSpec | None = None, **axes) -> list[RunSpec]:
     base = dict(base or {})
     names = list(axes)
     values = [list(v) if isinstance(v, (list, tuple, range)) else [v] for v in axes.values()]
+    empty = [n for n, v in zip(names, values) if not v]
+    if empty:
+        raise ValueError(f"grid axis {empty} is empty: give at least one value (or leave the axis out)")
     return [RunSpec.from_dict({**base, **dict(zip(names, combo))}) for combo in itertools.product(*values)]

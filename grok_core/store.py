@@ -7,23 +7,27 @@ treated as missing (it will be retrained), never trusted.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import io
 import json
 import os
 import tarfile
 import tempfile
+import time
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .specs import RunSpec
-from .train import SUMMARY, log_grid
+from .record import SUMMARY, check, log_grid
 
-DEFAULT_ROOT = Path(os.environ.get("GROK_STORE", Path(__file__).resolve().parent.parent / "results"))
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "results"   # GROK_STORE, read when a Store is made, overrides it
 
 
 def _budget_end(spec: RunSpec) -> int:
@@ -57,16 +61,54 @@ def encode(record: dict) -> bytes:
     return buf.getvalue()
 
 
+# A record on disk is ~10 kB; anything that would expand past this is refused before it is decompressed.
+MAX_RECORD_BYTES = 64 * 2 ** 20
+
+
 def decode(blob: bytes) -> dict:
-    with np.load(io.BytesIO(blob), allow_pickle=False) as z:
-        meta = json.loads(bytes(z["__meta__"]).decode())
-        curves = {k: z[k] for k in z.files if k != "__meta__"}
-    return {"spec": meta["spec"], "summary": meta["summary"], "curves": curves}
+    """Bytes of a stored record -> record; ValueError for anything that is not one (never a pickle, never an
+    unbounded decompression)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            size = sum(i.file_size for i in zf.infolist())
+        if size > MAX_RECORD_BYTES:
+            raise ValueError(f"it would expand to {size:,} bytes (at most {MAX_RECORD_BYTES:,})")
+        with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+            meta = json.loads(bytes(z["__meta__"]).decode())
+            curves = {k: z[k] for k in z.files if k != "__meta__"}
+        if not isinstance(meta, dict):
+            raise ValueError("its metadata is not a mapping")
+        return {"spec": meta.get("spec"), "summary": meta.get("summary"), "curves": curves}
+    except ValueError:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever a damaged file raises, it is one thing: not a record
+        raise ValueError(f"not a readable record ({type(e).__name__}: {e})") from e
+
+
+def _fsync_dir(path: Path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Store:
+    """Records on disk, one file per run id. Reads verify every record (`record.check`) and treat a bad one as
+    missing; writes are atomic, locked and never replace a record by one that ran fewer steps."""
+
     def __init__(self, root: str | Path | None = None):
-        self.root = Path(root) if root is not None else DEFAULT_ROOT
+        self.root = Path(root) if root is not None else Path(os.environ.get("GROK_STORE", DEFAULT_ROOT))
         self.runs = self.root / "runs"
 
     def path(self, run_id: str) -> Path:
@@ -78,13 +120,15 @@ class Store:
         if not path.exists():
             return None
         try:
+            if path.stat().st_size > MAX_RECORD_BYTES:
+                raise ValueError(f"the file has {path.stat().st_size:,} bytes")
             rec = decode(path.read_bytes())
-            found = RunSpec.from_dict(rec["spec"]).run_id
+            found = check(rec).run_id
             if found != run_id:
                 raise ValueError(f"its spec hashes to {found}")
             return rec
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as e:
-            warnings.warn(f"unreadable record {path} ({type(e).__name__}: {e}); it will be retrained")
+        except (OSError, ValueError) as e:
+            warnings.warn(f"unreadable record {path} ({e}); it will be retrained")
             return None
 
     def get(self, spec: RunSpec) -> dict | None:
@@ -101,26 +145,83 @@ class Store:
                 yield rec
 
     # ------------------------------------------------------------------ write
-    def put(self, record: dict) -> Path:
-        """Atomic write. A record with a larger budget than the stored one replaces it."""
-        spec = RunSpec.from_dict(record["spec"])
+    @contextlib.contextmanager
+    def _lock(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def put(self, record: dict, refuse_equal: bool = False) -> bool:
+        """Write `record` atomically unless the store holds a good record of the same run that ran more steps
+        (or as many, with `refuse_equal`). Returns whether it was written. Raises ValueError for an invalid
+        record: nothing that `load` would reject is ever written."""
+        spec = check(record)
         path = self.path(spec.run_id)
-        old = self.load(spec.run_id) if path.exists() else None
-        if old is not None and old["summary"]["steps_run"] > record["summary"]["steps_run"] \
-                and old["summary"]["status"] != "failed":
-            return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with self._lock(path.parent):                 # check and write as one step against other writers
+            old = self.load(spec.run_id) if path.exists() else None
+            if old is not None and old["summary"]["status"] != "failed":
+                new_steps, old_steps = record["summary"]["steps_run"], old["summary"]["steps_run"]
+                if old_steps > new_steps or (refuse_equal and old_steps == new_steps):
+                    return False
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(encode(record))
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
+                _fsync_dir(path.parent)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        return True
+
+    def clean_tmp(self, max_age_s: float = 3600.0) -> int:
+        """Remove temporary files that a killed writer left behind (older than `max_age_s`, so that a write
+        in progress elsewhere is never touched)."""
+        n, now = 0, time.time()
+        for tmp in self.runs.glob("*/*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime > max_age_s:
+                    tmp.unlink()
+                    n += 1
+            except OSError:
+                pass
+        return n
+
+    @contextlib.contextmanager
+    def claim(self, specs: list[RunSpec]):
+        """Claim the runs this process will train: yields those no live process has claimed (a claim whose
+        owner died is taken over); the claims are released on exit. Two sweeps on one store so train each run
+        once: the second waits for the first one's records."""
+        mine = []
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(encode(record))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
+            for s in specs:
+                folder = self.path(s.run_id).parent
+                folder.mkdir(parents=True, exist_ok=True)
+                claim = folder / f"{s.run_id}.claim"
+                with self._lock(folder):
+                    if claim.exists():
+                        try:
+                            owner = int(claim.read_text().strip() or 0)
+                        except (OSError, ValueError):
+                            owner = 0
+                        if owner and owner != os.getpid() and _alive(owner):
+                            continue
+                    claim.write_text(str(os.getpid()))
+                mine.append(s)
+            yield mine
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return path
+            for s in mine:
+                try:
+                    self.path(s.run_id).with_suffix(".claim").unlink()
+                except OSError:
+                    pass
 
     # ------------------------------------------------------------------ archives
     def export(self, archive: str | Path, run_ids=None) -> int:
@@ -132,22 +233,34 @@ class Store:
         return len(run_ids)
 
     def import_(self, archive: str | Path) -> int:
-        """Read an archive made by `export`; each record is checked (readable, id matches) before it is
-        stored. Returns the number of records taken."""
+        """Read an archive made by `export`. Each record is checked (readable, consistent with its curves, its
+        id matching its file name) and taken only where the store has no record of that run that ran as many
+        steps; anything else is reported and skipped. Returns the number of records taken."""
         n = 0
-        with tarfile.open(archive, "r:gz") as tar:
-            for member in tar.getmembers():
+        try:
+            tar = tarfile.open(archive, "r:gz")
+        except (OSError, tarfile.TarError, EOFError, zlib.error) as e:
+            raise ValueError(f"archive {archive} is not a .tar.gz made by export ({e})") from e
+        with tar:
+            try:
+                members = tar.getmembers()
+            except (OSError, tarfile.TarError, EOFError, zlib.error) as e:
+                raise ValueError(f"archive {archive} is damaged or truncated ({e})") from e
+            for member in members:
                 if not (member.isfile() and member.name.endswith(".npz")):
                     continue
                 try:
+                    if member.size > MAX_RECORD_BYTES:
+                        raise ValueError(f"it claims {member.size:,} bytes")
                     rec = decode(tar.extractfile(member).read())
-                    spec = RunSpec.from_dict(rec["spec"])
+                    spec = check(rec)
                     if Path(member.name).stem != spec.run_id:
                         raise ValueError("file name does not match the spec's id")
-                except Exception as e:  # noqa: BLE001 - any unreadable member is reported and skipped
+                    if not self.put(rec, refuse_equal=True):
+                        raise ValueError("the store holds this run already, with at least as many steps")
+                except (OSError, ValueError, tarfile.TarError, EOFError, zlib.error) as e:
                     warnings.warn(f"skipped {member.name} in {archive}: {e}")
                     continue
-                self.put(rec)
                 n += 1
         return n
 

@@ -7,7 +7,8 @@ import os
 import queue
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
 from tqdm.std import tqdm
 
@@ -15,7 +16,7 @@ from .specs import RunSpec
 from .store import Store, frame
 
 # glibc: keep freed activation buffers instead of returning them to the OS each step (~1.6x measured on the
-# p = 59 MLP, benchmarks/bench_trainer.py). Read at process start, so set for the workers we spawn.
+# p = 59 MLP, benchmarks/bench_trainer.py). Read at process start, so set while the workers are spawned.
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "1073741824", "MALLOC_TRIM_THRESHOLD_": "4294967296",
               "MALLOC_TOP_PAD_": "268435456"}
 
@@ -90,18 +91,37 @@ def describe_cost(c: dict) -> str:
             f"on {c['workers']} CPU workers of this project's reference machine (runs that grok stop sooner)")
 
 
-def _train_batch(specs, root, device, threads, q):
+def _watch_parent(parent_pid: int):
+    """A worker whose parent is gone (killed, even with SIGKILL) exits instead of training for nobody."""
+    import threading
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _worker_init(q, threads, parent_pid):
+    global _QUEUE
+    _QUEUE = q
+    _watch_parent(parent_pid)
     import torch
     if threads:
         torch.set_num_threads(threads)
+
+
+def train_batch(specs: list[RunSpec], device: str, emit) -> None:
+    """Train one batch of one shape; `emit(kind, payload)` receives ("done", record) as each member finishes
+    and ("steps", n) as member-steps accumulate. The unit of work of every executor: it writes nothing."""
     from .train import BatchTrainer
-    store = Store(root)
+    BatchTrainer(specs, device=device, on_done=lambda rec: emit("done", rec),
+                 on_steps=lambda n: emit("steps", n)).run()
 
-    def done(rec):
-        store.put(rec)
-        q.put(("done", 1))
 
-    BatchTrainer(specs, device=device, on_done=done, on_steps=lambda n: q.put(("steps", n))).run()
+def _train_batch_in_worker(specs, device):
+    train_batch(specs, device, lambda kind, payload: _QUEUE.put((kind, payload)))
 
 
 def to_train(specs: list[RunSpec], store: Store) -> list[RunSpec]:
@@ -114,57 +134,107 @@ def to_train(specs: list[RunSpec], store: Store) -> list[RunSpec]:
     return [s for s in unique.values() if store.get(s) is None]
 
 
+def check_device(device: str) -> str:
+    """'cpu', 'cuda' or 'cuda:N', and only where torch can use it."""
+    import torch
+    if not isinstance(device, str) or not (device == "cpu" or device == "cuda" or device.startswith("cuda:")):
+        raise ValueError(f"device={device!r} is not allowed: 'cpu', 'cuda' or 'cuda:N'")
+    if device != "cpu" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} is not allowed here: torch sees no CUDA device on this machine (use 'cpu')")
+    return device
+
+
+def _local_pool(batches, device, workers, threads, handle):
+    """Train `batches` in `workers` spawned processes; records come back through a queue and `handle` (in this
+    process) stores them, so the caller stays the store's single writer. A worker that dies loses only its
+    unfinished runs, which the caller's next round trains again."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    saved = {k: os.environ.get(k) for k in MALLOC_ENV}
+    os.environ.update(MALLOC_ENV)            # read by each worker at its start; restored once they are spawned
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(q, threads, os.getpid()))
+        pending = {pool.submit(_train_batch_in_worker, b, device) for b in batches}
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    lost = None
+    with pool:
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            _drain(q, handle)
+            for f in finished:
+                try:
+                    f.result()
+                except BrokenProcessPool as e:      # a worker died: the rest of its batch is trained again
+                    lost = e
+        _drain(q, handle)
+    return lost
+
+
+def _drain(q, handle):
+    while True:
+        try:
+            handle(*q.get_nowait())
+        except queue.Empty:
+            return
+
+
 def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | None = None,
         device: str | None = None, max_members: int | None = None, progress: bool = True,
         train: bool = True) -> list[dict | None]:
     """Return one record per spec (in order), training the missing ones. `workers=None` picks one 1-thread
-    process per core on CPU (measured best here; DESIGN.md) and one in-process trainer on a GPU;
+    process per core on CPU (measured best on this project's machine) and one in-process trainer on a GPU;
     `workers=1` trains in this process. `train=False` trains nothing and returns None for missing runs
-    (a chapter can then report a sweep that is still under way)."""
+    (a chapter can then report a sweep that is still under way).
+
+    Runs that another sweep on the same store is training (it holds their claims) are waited for, not trained
+    twice; a worker that dies costs only its unfinished runs, which are trained again."""
     store = store if isinstance(store, Store) else Store(store)
-    device = device or default_device()
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers={workers!r} is not allowed: a positive number of worker processes (or None)")
+    device = check_device(device or default_device())
     missing = to_train(specs, store)
     if missing and train:
+        store.clean_tmp()
         if progress:
             print(describe_cost(cost(missing, store, workers)), flush=True)
-        cores = os.cpu_count() or 1
-        workers = workers or (1 if device != "cpu" else cores)
-        batches = groups(missing, device, max_members, split=workers)
-        workers = min(workers, len(batches))
-        threads = max(1, cores // workers) if device == "cpu" else 1
         bar = tqdm(total=len(missing), desc=f"training {len(missing)} runs", unit="run", disable=not progress,
                    mininterval=1.0)
         steps, t0 = 0, time.perf_counter()
 
-        def handle(kind, n):
+        def handle(kind, payload):
             nonlocal steps
             if kind == "done":
-                bar.update(n)
+                store.put(payload)
+                bar.update(1)
             else:
-                steps += n
+                steps += payload
                 bar.set_postfix_str(f"{steps / (time.perf_counter() - t0):.0f} member-steps/s", refresh=False)
 
-        if workers == 1:
-            class Direct:
-                def put(self, item):
-                    handle(*item)
-            for b in batches:
-                _train_batch(b, store.root, device, None, Direct())     # this process keeps its threads
-        else:
-            os.environ.update(MALLOC_ENV)
-            ctx = mp.get_context("spawn")
-            with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                q = manager.Queue()
-                pending = {pool.submit(_train_batch, b, store.root, device, threads, q) for b in batches}
-                while pending:
-                    finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                    for f in finished:
-                        f.result()
-                    while True:
-                        try:
-                            handle(*q.get_nowait())
-                        except queue.Empty:
-                            break
+        attempt = 0
+        while attempt < 4:
+            missing = to_train(specs, store)
+            if not missing:
+                break
+            with store.claim(missing) as mine:
+                if not mine:                         # all of them are another live sweep's: wait for its records
+                    time.sleep(1.0)
+                    continue
+                attempt += 1
+                cores = os.cpu_count() or 1
+                n = workers or (1 if device != "cpu" else cores)
+                batches = groups(mine, device, max_members, split=n)
+                n = min(n, len(batches))
+                if n == 1:
+                    for b in batches:
+                        train_batch(b, device, handle)      # this process keeps its threads
+                else:
+                    threads = max(1, cores // n) if device == "cpu" else 1
+                    lost = _local_pool(batches, device, n, threads, handle)
+                    if lost is not None and attempt == 4:
+                        raise RuntimeError(f"a worker process died in every attempt ({lost}); runs are still missing")
         bar.close()
     out = []
     for s in specs:

@@ -9,36 +9,15 @@ from __future__ import annotations
 
 import math
 import time
-from functools import lru_cache
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from . import models, norm, optim
+from .record import CURVES, SUMMARY, first_crossing, log_grid  # noqa: F401 (re-exported)
 from .specs import RunSpec
 from .tasks import make_split
-
-CURVES = ("train_loss", "train_acc", "test_loss", "test_acc", "weight_norm", "logit_rms")
-SUMMARY = ("status", "t_mem", "t_grok", "norm_at_mem", "norm_at_grok", "final_train_acc", "final_test_acc",
-           "final_norm", "steps_run", "wall_s", "device", "members", "torch", "stop_reason")
-
-
-@lru_cache(maxsize=64)
-def log_grid(log: str, density: int, every: int, max_steps: int) -> tuple:
-    """Logged steps up to max_steps. 'geom': round(10^(i/density)) (independent of the budget, so a longer
-    run extends a shorter one); 'every': multiples of `every`. Step 0 is always logged."""
-    if log == "every":
-        return tuple(range(0, max_steps + 1, every))
-    n = int(math.ceil(density * math.log10(max(max_steps, 1)))) + 1
-    steps = {0} | {int(round(10 ** (i / density))) for i in range(n + 1)}
-    return tuple(sorted(s for s in steps if s <= max_steps))
-
-
-def first_crossing(steps, values, threshold):
-    """First logged step whose value is >= threshold, else None."""
-    hit = np.nonzero(np.asarray(values) >= threshold)[0]
-    return int(steps[hit[0]]) if len(hit) else None
 
 
 class BatchTrainer:
@@ -85,6 +64,7 @@ class BatchTrainer:
         self.failed = [False] * len(specs)
         self.chance_since = [0] * len(specs)                                # first step of the current at-chance streak
         self.stop_reason = [None] * len(specs)
+        self.failure = [None] * len(specs)                                  # what went non-finite, and when
         self.grids = [set(log_grid(s.log, s.log_density, s.log_every, s.max_steps)) for s in specs]
         self.last = [max(g) for g in self.grids]
 
@@ -145,8 +125,10 @@ class BatchTrainer:
                 for k, v in zip(names, cols[slot]):
                     c[k].append(float(v))
                 row = dict(zip(names, cols[slot]))
-                if not np.all(np.isfinite(cols[slot])):
+                if not np.all(np.isfinite(cols[slot])) and not self.failed[i]:
                     self.failed[i] = True
+                    bad = [k for k, v in zip(names, cols[slot]) if not np.isfinite(v)]
+                    self.failure[i] = f"non-finite {', '.join(bad)} at step {step}"
                 if self.t_mem[i] is None and row["train_acc"] >= s.mem_threshold:
                     self.t_mem[i] = step
                 if self.t_grok[i] is None and row["test_acc"] >= s.grok_threshold:
@@ -177,7 +159,8 @@ class BatchTrainer:
                            final_train_acc=float(curves["train_acc"][-1]), final_test_acc=float(curves["test_acc"][-1]),
                            final_norm=float(curves["weight_norm"][-1]), steps_run=int(step),
                            wall_s=round(wall_s, 3), device=str(self.device), members=len(self.specs),
-                           torch=torch.__version__, stop_reason=self.stop_reason[i])
+                           torch=torch.__version__, stop_reason=self.stop_reason[i],
+                           failure=self.failure[i])
             self.records[i] = {"spec": s.to_dict(), "summary": summary, "curves": curves}
             self.on_done(self.records[i])
         keep = [j for j in range(len(self.idx)) if j not in set(slots)]

@@ -27,7 +27,7 @@ def test_record_roundtrip_keeps_spec_summary_and_float32_curves(tiny):
 def test_sweep_asked_twice_trains_nothing_the_second_time(tiny, tmp_path, monkeypatch):
     specs = [tiny.replace(seed=s, max_steps=40) for s in range(3)]
     first = sweep.run(specs, store=tmp_path, progress=False)
-    monkeypatch.setattr(sweep, "_train_batch", lambda *a: pytest.fail("retrained a stored run"))
+    monkeypatch.setattr(sweep, "train_batch", lambda *a: pytest.fail("retrained a stored run"))
     second = sweep.run(specs, store=tmp_path, progress=False)
     assert [r["summary"] for r in first] == [r["summary"] for r in second]
 
@@ -64,8 +64,8 @@ def test_killed_sweep_resumes_without_losing_or_retraining(tmp_path, monkeypatch
     before = {i: store.path(i).read_bytes() for i in store.ids()}
     assert 2 <= len(before) < 8, "the kill should land mid-sweep"
     trained = []
-    real = sweep._train_batch
-    monkeypatch.setattr(sweep, "_train_batch", lambda b, *a: (trained.extend(b), real(b, *a)))
+    real = sweep.train_batch
+    monkeypatch.setattr(sweep, "train_batch", lambda b, *a: (trained.extend(b), real(b, *a)))
     recs = sweep.run(specs, store=store, workers=1, progress=False)
     assert len(recs) == 8 and all(r is not None for r in recs)
     assert {s.run_id for s in trained} == {s.run_id for s in specs} - set(before)
@@ -106,7 +106,7 @@ def test_budget_rules(tiny):
 def test_train_false_reports_missing_runs_without_training(tiny, tmp_path, monkeypatch):
     specs = [tiny.replace(seed=s, max_steps=30) for s in range(2)]
     sweep.run(specs[:1], store=tmp_path, progress=False)
-    monkeypatch.setattr(sweep, "_train_batch", lambda *a: pytest.fail("trained with train=False"))
+    monkeypatch.setattr(sweep, "train_batch", lambda *a: pytest.fail("trained with train=False"))
     recs = sweep.run(specs, store=tmp_path, progress=False, train=False)
     assert recs[0] is not None and recs[1] is None
     assert len(sweep.run_frame(specs, store=tmp_path, progress=False, train=False)) == 1
