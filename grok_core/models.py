@@ -11,7 +11,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .specs import RunSpec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .specs import RunSpec
 
 Params = dict  # name -> Tensor [M, ...]
 
@@ -221,5 +224,11 @@ def clamp_names(model, group: str) -> tuple:
     return members
 
 
-def build(spec: RunSpec):
+def build(spec: "RunSpec"):
     return {"mlp": MLP, "attn": Attention, "transformer": Transformer}[spec.model](spec)
+
+
+def check(spec: "RunSpec"):
+    """What RunSpec cannot check without the model: the clamp group names this model's tensors or groups."""
+    if spec.clamp_group != "norm":
+        clamp_names(build(spec), spec.clamp_group)

@@ -9,6 +9,7 @@ VERDICT_COLORS = {"replicated": "#2e7d32", "partly": "#f2a900", "not replicated"
 
 
 def style():
+    """The house style; each notebook calls it once (importing this module changes nothing)."""
     sns.set_theme(context="notebook", style="whitegrid", palette="deep")
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold",
                          "axes.titlesize": 11})
@@ -31,5 +32,3 @@ def training_curves(record: dict, ax_acc, ax_norm, label: str = "", color=None):
     ax_acc.set_ylabel("accuracy")
     ax_norm.set_ylabel("weight norm ‖W‖")
 
-
-style()

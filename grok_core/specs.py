@@ -33,7 +33,10 @@ def _fail(name, value, allowed):
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One training run. Defaults are paper 1's main MLP protocol (arXiv 2606.13753, DESIGN.md)."""
+    """One training run. Defaults are paper 1's main MLP protocol (arXiv 2606.13753 §3).
+
+    `rho` is hashed with the rest: it names the cell a held run belongs to (clamp_target / its Wc reference, set
+    when the plan is made) and stored ids depend on it, so it stays part of the identity."""
 
     # task
     task: str = "add"
@@ -144,9 +147,8 @@ class RunSpec:
             _fail("pos_init/readout_eq", (self.pos_init, self.readout_eq), "their defaults unless model='attn'")
         if not (self.pos_init > 0 and math.isfinite(self.pos_init)):
             _fail("pos_init", self.pos_init, "a finite number > 0")
-        if self.clamp_group != "norm":
-            from .models import build, clamp_names    # the model names its tensors and groups; no tensors drawn
-            clamp_names(build(self), self.clamp_group)
+        # clamp_group is checked against the model's own tensors and groups by models.check (the sweep calls it
+        # before any training), so that this module stays below the models
         if self.rho < 0 or (self.clamp_mode != "none" and not self.rho > 0):
             _fail("rho", self.rho, "a ratio > 0 when clamped (0 for a free run)")
         if self.max_steps < 1:

@@ -195,6 +195,9 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers={workers!r} is not allowed: a positive number of worker processes (or None)")
     device = check_device(device or default_device())
+    from . import models
+    for spec in {s.shape_key() + (s.clamp_group,): s for s in specs}.values():
+        models.check(spec)
     missing = to_train(specs, store)
     if missing and train:
         store.clean_tmp()
