@@ -22,7 +22,7 @@ book: notebooks html
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[book,test]'
+	$(PY) -m pip install -q -e '.[book,test,dask]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (grokking-norm)" >/dev/null
 	touch $@
 

@@ -62,6 +62,30 @@ def load_grid(path) -> list[RunSpec]:
     return [s for pair in pairs for s in grid({**doc.get("base", {}), **pair}, **doc.get("grid", {}))]
 
 
+def connect(scheduler: str | None, cluster: str | None):
+    """A dask.distributed Client for --scheduler tcp://HOST:PORT or --cluster local:N (N worker processes of one
+    thread here); None when neither is given."""
+    if not scheduler and not cluster:
+        return None
+    if scheduler and cluster:
+        raise ValueError("--scheduler and --cluster are not allowed together: give one")
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as e:
+        raise ValueError("--scheduler/--cluster need Dask: pip install -e '.[dask]'") from e
+    if cluster:
+        import re
+        m = re.fullmatch(r"local:([1-9][0-9]*)", cluster)
+        if not m:
+            raise ValueError(f"--cluster={cluster!r} is not allowed: local:N with N >= 1 worker processes")
+        return Client(LocalCluster(n_workers=int(m.group(1)), threads_per_worker=1, processes=True,
+                                   dashboard_address=None))
+    try:
+        return Client(scheduler, timeout="10s")
+    except OSError as e:
+        raise ValueError(f"--scheduler={scheduler!r}: no Dask scheduler answered ({e})") from e
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m grok_core", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,6 +96,8 @@ def main(argv=None) -> int:
     sw.add_argument("--workers", type=int, default=None)
     sw.add_argument("--device", default=None)
     sw.add_argument("--dry-run", action="store_true", help="only count stored and missing runs")
+    sw.add_argument("--scheduler", default=None, help="a Dask scheduler's address, tcp://HOST:8786: train on its workers")
+    sw.add_argument("--cluster", default=None, help="local:N: start a local Dask cluster of N worker processes")
     sub.add_parser("list", help="one line per stored run")
     sm = sub.add_parser("summary", help="grokked/censored/failed counts and median T_grok per group")
     sm.add_argument("--by", default="task,model,p,frac,lr,wd,rho", help="comma-separated spec fields")
@@ -89,14 +115,19 @@ def main(argv=None) -> int:
             if args.workers is not None and args.workers < 1:
                 raise ValueError(f"--workers={args.workers} is not allowed: a positive integer")
             from .sweep import check_device
-            if args.device is not None:
+            if args.device is not None and not (args.scheduler or args.cluster):
                 check_device(args.device)
             if args.dry_run:
                 have = sum(store.get(s) is not None for s in specs)
                 print(f"{len(specs)} runs: {have} stored, {len(specs) - have} to train")
                 return 0
             from . import sweep
-            df = sweep.run_frame(specs, store=store, workers=args.workers, device=args.device)
+            client = connect(args.scheduler, args.cluster)
+            try:
+                df = sweep.run_frame(specs, store=store, workers=args.workers, device=args.device, client=client)
+            finally:
+                if client is not None:
+                    client.close()
             print(df["status"].value_counts().to_string())
         elif args.cmd == "list":
             df = frame(store.all())

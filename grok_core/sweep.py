@@ -173,6 +173,50 @@ def _local_pool(batches, device, workers, threads, handle):
     return lost
 
 
+def _dask_task(specs, device, queue_name, threads):
+    """One batch on a Dask worker: each finished member's record goes back at once, as bytes, through a
+    distributed queue (the caller stores it); nothing is written on the worker."""
+    import torch
+    from distributed import Queue
+
+    from .store import encode
+    if threads:
+        torch.set_num_threads(threads)
+    q = Queue(queue_name)
+    train_batch(specs, device, lambda kind, payload: q.put(encode(payload)) if kind == "done" else None)
+    return [s.run_id for s in specs]
+
+
+def _dask_pool(client, batches, device, handle):
+    """Train `batches` as Dask tasks. A worker that dies has its task rerun elsewhere by the scheduler; the
+    records of a rerun batch that are already stored are not stored again (the store refuses equal budgets)."""
+    import uuid
+
+    from distributed import Queue, wait as dwait
+
+    from .store import decode
+    name = f"grok-{uuid.uuid4().hex}"
+    q = Queue(name, client=client)
+    pending = [client.submit(_dask_task, b, device, name, 1 if device == "cpu" else 0, pure=False) for b in batches]
+
+    def drain():
+        while q.qsize():
+            for blob in q.get(batch=True):
+                handle("stored", decode(blob))
+
+    while pending:
+        try:
+            done = dwait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            drain()
+            continue
+        drain()
+        for f in done.done:
+            f.result()                       # a task that failed for a reason of its own raises here
+        pending = list(done.not_done)
+    drain()
+
+
 def _drain(q, handle):
     while True:
         try:
@@ -183,18 +227,24 @@ def _drain(q, handle):
 
 def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | None = None,
         device: str | None = None, max_members: int | None = None, progress: bool = True,
-        train: bool = True) -> list[dict | None]:
+        train: bool = True, client=None) -> list[dict | None]:
     """Return one record per spec (in order), training the missing ones. `workers=None` picks one 1-thread
     process per core on CPU (measured best on this project's machine) and one in-process trainer on a GPU;
     `workers=1` trains in this process. `train=False` trains nothing and returns None for missing runs
     (a chapter can then report a sweep that is still under way).
 
     Runs that another sweep on the same store is training (it holds their claims) are waited for, not trained
-    twice; a worker that dies costs only its unfinished runs, which are trained again."""
+    twice; a worker that dies costs only its unfinished runs, which are trained again.
+
+    `client`, a dask.distributed Client, sends the batches to its cluster's workers instead (each on the device
+    `device` names there); records stream back as members finish and this process stores them, so the
+    workers need no shared filesystem."""
     store = store if isinstance(store, Store) else Store(store)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers={workers!r} is not allowed: a positive number of worker processes (or None)")
-    device = check_device(device or default_device())
+    device = device or default_device()
+    if client is None:                           # the workers of a cluster check their own devices
+        device = check_device(device)
     from . import models
     for spec in {s.shape_key() + (s.clamp_group,): s for s in specs}.values():
         models.check(spec)
@@ -212,6 +262,9 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
             if kind == "done":
                 store.put(payload)
                 bar.update(1)
+            elif kind == "stored":                   # from another machine: never stored twice
+                if store.put(payload, refuse_equal=True):
+                    bar.update(1)
             else:
                 steps += payload
                 bar.set_postfix_str(f"{steps / (time.perf_counter() - t0):.0f} member-steps/s", refresh=False)
@@ -227,10 +280,13 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
                     continue
                 attempt += 1
                 cores = os.cpu_count() or 1
-                n = workers or (1 if device != "cpu" else cores)
+                n = workers or (len(client.scheduler_info()["workers"]) if client is not None else
+                                1 if device != "cpu" else cores)
                 batches = groups(mine, device, max_members, split=n)
                 n = min(n, len(batches))
-                if n == 1:
+                if client is not None:
+                    _dask_pool(client, batches, device, handle)
+                elif n == 1:
                     for b in batches:
                         train_batch(b, device, handle)      # this process keeps its threads
                 else:

@@ -1,0 +1,64 @@
+"""Sweeps on a Dask cluster: a LocalCluster of two worker processes gives the records the local pool gives, and a
+worker killed mid-batch loses no finished run and stores none twice."""
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from grok_core import RunSpec, sweep  # noqa: E402
+from grok_core.store import Store  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def specs(n, steps):
+    return [RunSpec(p=7, frac=0.6, d_embed=8, hidden=16, lr=1e-2, max_steps=steps, seed=s) for s in range(n)]
+
+
+def test_cluster_records_equal_the_local_pools(client, tmp_path):
+    plan = specs(4, 120)
+    local = sweep.run(plan, store=tmp_path / "local", workers=1, progress=False)
+    remote = sweep.run(plan, store=tmp_path / "dask", client=client, max_members=2, progress=False)
+    for a, b in zip(local, remote):
+        assert a["summary"]["t_mem"] == b["summary"]["t_mem"] and a["summary"]["t_grok"] == b["summary"]["t_grok"]
+        for k in a["curves"]:
+            np.testing.assert_allclose(a["curves"][k], b["curves"][k], rtol=1e-5, atol=1e-6)
+
+
+def test_a_killed_worker_loses_no_run_and_stores_none_twice(client, tmp_path):
+    store = Store(tmp_path / "store")
+    plan = specs(4, 6000)
+    writes = []
+    real_put = store.put
+
+    def put(rec, **kw):
+        ok = real_put(rec, **kw)
+        writes.append((RunSpec.from_dict(rec["spec"]).run_id, ok))
+        return ok
+
+    store.put = put
+    pids = list(client.run(os.getpid).values())
+
+    def kill_one():
+        time.sleep(3.0)                              # mid-batch: the runs take longer than this
+        os.kill(pids[0], signal.SIGKILL)
+
+    threading.Thread(target=kill_one, daemon=True).start()
+    recs = sweep.run(plan, store=store, client=client, max_members=2, progress=False)
+    assert all(r is not None for r in recs)
+    assert sorted(store.ids()) == sorted(s.run_id for s in plan)
+    written = [rid for rid, ok in writes if ok]
+    assert sorted(written) == sorted(s.run_id for s in plan)          # each run stored exactly once
+    assert set(client.run(os.getpid).values()) != set(pids), "the kill should have landed (the nanny restarts it)"
