@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MATHJAX := _assets/mathjax/tex-svg.js
 TEMPLATES := $(sort $(wildcard notebooks/[0-9]*.ipynb))
 # pages built from the executed chapters (the replication report reads their scorecards): executed after them
-PAGES := notebooks/report.ipynb
+PAGES := notebooks/report.ipynb notebooks/reproducibility.ipynb
 PRESET ?= book
 # `make book` renders from the committed store and trains nothing; `make book TRAIN=True` trains what is missing
 TRAIN ?= False
@@ -47,9 +47,10 @@ notebooks: $(STAMP)
 html: $(STAMP) $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
 
+# the book is built first, so that the browser check (tests/test_browser.py) reads this build
 test: $(STAMP) $(MATHJAX)
-	$(VENV)/bin/pytest -q --nbval --nbval-current-env --nbval-sanitize-with nbval.cfg tests book
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
+	$(VENV)/bin/pytest -q --nbval --nbval-current-env --nbval-sanitize-with nbval.cfg tests book
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_trainer.py

@@ -225,6 +225,14 @@ def _drain(q, handle):
             return
 
 
+_ASKED: set = set()          # run ids asked for in this process (a page lists the runs it rests on)
+
+
+def asked_ids() -> list[str]:
+    """Every run id `run` was asked for in this process, sorted: what a chapter page rests on."""
+    return sorted(_ASKED)
+
+
 def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | None = None,
         device: str | None = None, max_members: int | None = None, progress: bool = True,
         train: bool = True, client=None) -> list[dict | None]:
@@ -240,6 +248,7 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
     `device` names there); records stream back as members finish and this process stores them, so the
     workers need no shared filesystem."""
     store = store if isinstance(store, Store) else Store(store)
+    _ASKED.update(s.run_id for s in specs)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers={workers!r} is not allowed: a positive number of worker processes (or None)")
     device = device or default_device()

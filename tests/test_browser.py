@@ -1,0 +1,95 @@
+"""The built book as a reader's browser shows it: every page of _build/html opened in headless Chromium, failing
+on an equation left as raw TeX, an image that does not load, a console error, a page over 6 MB or 50 requests,
+or an internal link to a file that does not exist. Skips, with its reason, where Chromium, Playwright or the
+built book is missing (`make test` builds the book first)."""
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+MAX_BYTES, MAX_REQUESTS = 6 * 2 ** 20, 50
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGES = sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts) \
+    if HTML.exists() else []
+
+if not CHROMIUM:
+    pytest.skip("no chromium on this machine (Debian: apt-get install chromium); browser check skipped",
+                allow_module_level=True)
+if not PAGES:
+    pytest.skip("no built book in _build/html (make html); browser check skipped", allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+
+@pytest.fixture(scope="module")
+def server():
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+VISIBLE_TEXT = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('pre, code, script, style, mjx-container, .MathJax').forEach(e => e.remove());
+  return body.innerText;
+}"""
+MATH_DONE = """() => (window.MathJax && MathJax.startup && MathJax.startup.promise)
+                     ? MathJax.startup.promise.then(() => true) : true"""
+BROKEN_IMAGES = """() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"""
+LINKS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"""
+RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|(?<![\w$])\$[^$\s][^$\n]{0,80}?[^$\s]\$(?![\w$])")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(HTML)))
+def test_page_reads_as_a_reader_sees_it(page, server, browser):
+    rel = page.relative_to(HTML).as_posix()
+    tab = browser.new_page()
+    errors, requests, sizes = [], [], []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("request", lambda r: requests.append(r.url))
+    tab.on("response", lambda r: sizes.append(len(r.body()) if r.ok else 0))
+    tab.goto(f"{server}/{rel}", wait_until="networkidle")
+    tab.evaluate(MATH_DONE)
+    text = tab.evaluate(VISIBLE_TEXT)
+    broken = tab.evaluate(BROKEN_IMAGES)
+    links = tab.evaluate(LINKS)
+    final = HTML / unquote(urlparse(tab.url).path).lstrip("/")        # after any redirect (index.html is one)
+    tab.close()
+    assert not errors, f"console errors: {errors[:3]}"
+    raw = RAW_TEX.findall(text)
+    assert not raw, f"untypeset math: {raw[:3]}"
+    assert not broken, f"images that did not load: {broken[:3]}"
+    assert len(requests) <= MAX_REQUESTS, f"{len(requests)} requests"
+    assert sum(sizes) <= MAX_BYTES, f"{sum(sizes) / 2 ** 20:.1f} MB"
+    missing = []
+    for href in links:
+        u = urlparse(href)
+        if u.scheme or u.netloc or href.startswith("#") or not u.path:
+            continue
+        target = (final.parent / unquote(u.path)).resolve()
+        if not target.exists():
+            missing.append(href)
+    assert not missing, f"internal links to missing files: {missing[:3]}"
