@@ -1,6 +1,8 @@
 """Tables the chapters share: per-cell statistics over seeds, threshold re-reads of stored curves, scorecards."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
@@ -42,7 +44,40 @@ def _curve_at(curves: dict, key: str, t) -> float:
     return float(curves[key][np.searchsorted(curves["step"], t)])
 
 
-def scorecard(rows: list[dict], glue_as: str | None = "scorecard") -> pd.DataFrame:
+# Column names as a reader reads them; anything else has its underscores turned into spaces.
+HEADERS = {"t_grok": "T_grok", "t_mem": "T_mem", "T_median": "median T_grok", "T_grok": "T_grok", "T_km": "Kaplan–Meier median",
+           "ci_lo": "95 % CI low", "ci_hi": "95 % CI high", "cv_%": "CV (%)", "cv_pct": "CV (%)", "norm_at_grok": "‖W‖ at T_grok",
+           "wc": "Wc", "wd": "λ", "lr": "η", "rho": "ρ", "frac": "training fraction", "p": "p", "n_train": "m",
+           "final_norm": "final ‖θ‖", "final_train_acc": "final train accuracy", "max_steps": "budget (steps)",
+           "T_eta_lam": "T_grok·ηλ", "delay_eta_lam": "delay·ηλ", "clamp_group": "group held"}
+
+
+def _cell(x, digits: int) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "—"
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        return str(x)
+    if np.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) < 0.01:
+        return f"{x:.2g}"
+    return f"{x:,.{digits}f}" if abs(x) >= 1 else f"{x:.{digits + 1}g}"
+
+
+def table(df: pd.DataFrame, digits: int = 2, headers: dict | None = None):
+    """A DataFrame as the book shows tables: no index column unless it carries names, whole numbers without
+    '.0', missing values as '—', infinities as '∞', readable headers, no truncated cells."""
+    d = df.reset_index() if any(n is not None for n in df.index.names) else df.reset_index(drop=True)
+    names = {**HEADERS, **(headers or {})}
+    d = d.rename(columns=lambda c: names.get(c, str(c).replace("_", " ")))
+    d.columns = [str(c) for c in d.columns]
+    uid = hashlib.sha256(d.to_csv().encode()).hexdigest()[:8]         # stable ids: nbval compares the HTML
+    return d.style.hide(axis="index").format(lambda x: _cell(x, digits)).set_uuid(uid)
+
+
+def scorecard(rows: list[dict], glue_as: str | None = "scorecard"):
     """rows of dict(claim, key, paper, ours, verdict) -> a table for the chapter's end. `key` names the paper's
     figure in `claims.PAPER`, whose section and source file fill the `source` column; a row without one is a
     test of our own."""
@@ -53,7 +88,7 @@ def scorecard(rows: list[dict], glue_as: str | None = "scorecard") -> pd.DataFra
         raise ValueError(f"verdict(s) {sorted(unknown)} are not allowed: one of {claims.VERDICTS}")
     if glue_as:      # the replication report reads every chapter's scorecard back from its executed page
         glue(glue_as, df.to_json(orient="records", force_ascii=False))
-    return df.set_index("claim")
+    return table(df)
 
 
 GLUE_DIGITS = 6

@@ -1,7 +1,9 @@
 """Edit notebook templates as plain text: `nbpy.py to-py NB.ipynb > NB.py`, `nbpy.py to-nb NB.py NB.ipynb`.
 
 Cells are separated by `# %%` (code) or `# %% [markdown]` lines; a cell starting with `# %% parameters` gets
-papermill's `parameters` tag. Markdown lines are written without a comment prefix. Cell ids are c00, c01, ...
+papermill's `parameters` tag. Every other code cell gets myst-nb's `hide-input` tag: the book shows a chapter's
+argument, its figures and tables, with the code that made each one a click away (`# %% show` keeps a cell's
+code visible). Markdown lines are written without a comment prefix. Cell ids are c00, c01, ...
 so regenerated notebooks diff cleanly.
 """
 import json
@@ -15,7 +17,10 @@ def to_nb(src: str) -> dict:
             if cur:
                 cells.append(cur)
             kind = "markdown" if "[markdown]" in line else "code"
-            cur = dict(cell_type=kind, tags=["parameters"] if "parameters" in line else [], lines=[])
+            tags = ["parameters"] if "parameters" in line else []
+            if kind == "code" and not tags and "show" not in line.split()[2:]:
+                tags = ["hide-input"]
+            cur = dict(cell_type=kind, tags=tags, lines=[])
         elif cur is not None:
             cur["lines"].append(line)
     if cur:
@@ -42,8 +47,11 @@ def to_py(nb: dict) -> str:
     parts = []
     for c in nb["cells"]:
         head = "# %% [markdown]" if c["cell_type"] == "markdown" else "# %%"
-        if "parameters" in c.get("metadata", {}).get("tags", []):
+        tags = c.get("metadata", {}).get("tags", [])
+        if "parameters" in tags:
             head += " parameters"
+        elif c["cell_type"] == "code" and "hide-input" not in tags:
+            head += " show"
         parts.append(head + "\n" + "".join(c["source"]) + "\n")
     return "\n".join(parts)
 
