@@ -86,6 +86,45 @@ def connect(scheduler: str | None, cluster: str | None):
         raise ValueError(f"--scheduler={scheduler!r}: no Dask scheduler answered ({e})") from e
 
 
+def _sets(items) -> dict:
+    out = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise ValueError(f"--set {item!r} is not allowed: KEY=VALUE")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def _chapter(args, store) -> int:
+    from . import studies, sweep
+    module = studies.load(args.chapter)
+    cfg = studies.configure(module, args.preset, _sets(args.set))
+    if args.cmd == "plan":
+        plan = module.plan(cfg, store)
+        for name, specs in plan.items():
+            missing = sweep.to_train(specs, store)
+            print(f"{name}: {len({s.run_id for s in specs})} runs, {len(missing)} missing")
+        every = [s for specs in plan.values() for s in specs]
+        print(sweep.describe_cost(sweep.cost(every, store)))
+        return 0
+    client = connect(args.scheduler, args.cluster)
+    try:
+        seen = None
+        while True:                      # a staged plan lists its later studies once the earlier ones are stored
+            every = [s for specs in module.plan(cfg, store).values() for s in specs]
+            ids = {s.run_id for s in every}
+            if ids == seen:
+                break
+            sweep.run(every, store=store, workers=args.workers, device=args.device, client=client)
+            seen = ids
+    finally:
+        if client is not None:
+            client.close()
+    print(f"{len(seen)} runs of {args.chapter} ({args.preset}) in {store.root}")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m grok_core", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -98,6 +137,18 @@ def main(argv=None) -> int:
     sw.add_argument("--dry-run", action="store_true", help="only count stored and missing runs")
     sw.add_argument("--scheduler", default=None, help="a Dask scheduler's address, tcp://HOST:8786: train on its workers")
     sw.add_argument("--cluster", default=None, help="local:N: start a local Dask cluster of N worker processes")
+    for name, what in (("plan", "list a chapter's runs by study, what the store lacks and what it costs"),
+                       ("run", "train what a chapter's plan needs and the store lacks")):
+        c = sub.add_parser(name, help=what)
+        c.add_argument("chapter", help="a study module: critical_norm, ln_groups, parity_p2")
+        c.add_argument("--preset", default="book", help="quick | book | paper")
+        c.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="change one preset field, e.g. --set seeds=4 --set 'moduli=[41, 59]'")
+        if name == "run":
+            c.add_argument("--workers", type=int, default=None)
+            c.add_argument("--device", default=None)
+            c.add_argument("--scheduler", default=None)
+            c.add_argument("--cluster", default=None)
     sub.add_parser("list", help="one line per stored run")
     sm = sub.add_parser("summary", help="grokked/censored/failed counts and median T_grok per group")
     sm.add_argument("--by", default="task,model,p,frac,lr,wd,rho", help="comma-separated spec fields")
@@ -110,6 +161,8 @@ def main(argv=None) -> int:
     from .store import Store, frame
     store = Store(args.store)
     try:
+        if args.cmd in ("plan", "run"):
+            return _chapter(args, store)
         if args.cmd == "sweep":
             specs = load_grid(args.grid)
             if args.workers is not None and args.workers < 1:

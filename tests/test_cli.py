@@ -1,6 +1,7 @@
 import subprocess
 import sys
 from pathlib import Path
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,3 +32,28 @@ def test_sweep_list_summary_from_yaml(tmp_path):
     assert "censored" in cli("--store", store, "summary", "--by", "wd").stdout
     r = cli("--store", store, "summary", "--by", "colour")
     assert r.returncode == 2 and "--by" in r.stderr
+
+
+def test_plan_and_run_a_chapter_with_a_non_default_grid(tmp_path, capsys):
+    from grok_core.cli import main
+    store = str(tmp_path / "store")
+    args = ["--store", store, "plan", "critical_norm", "--preset", "quick", "--set", "moduli=[23, 31]", "--set", "seeds=1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "moduli: 2 runs, 2 missing" in out and "member-steps" in out
+    assert main(["--store", store, "run", "critical_norm", "--preset", "quick", "--set", "moduli=[23, 31]",
+                 "--set", "seeds=1", "--workers", "1"]) == 0
+    assert main(args) == 0
+    assert "moduli: 2 runs, 0 missing" in capsys.readouterr().out
+
+
+def test_a_chapter_template_takes_a_non_default_grid(tmp_path, monkeypatch):
+    papermill = pytest.importorskip("papermill")
+    monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "01_critical_norm.ipynb"), str(out), kernel_name="python3",
+                               parameters=dict(preset="quick", moduli=[23, 31]), cwd=str(tmp_path),
+                               progress_bar=False)
+    from grok_core.store import Store
+    ps = {r["spec"]["p"] for r in Store(tmp_path / "store").all()}
+    assert {23, 31} <= ps and 29 not in ps

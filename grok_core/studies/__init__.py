@@ -1,5 +1,28 @@
-"""Studies as data: each module holds one chapter's typed presets and the functions that turn a preset into
-the runs it needs (`plan`), so that a notebook, the command line and a remote sweep ask for the same runs."""
+"""Studies as data: each module holds one chapter's typed presets (`PRESETS`: quick, book, paper) and
+`plan(cfg, store=None) -> {study: [RunSpec]}`, so that a notebook, the command line and a remote sweep ask for
+the same runs. A plan in stages (a later study needs an earlier one's W_c) lists what the store lets it list;
+running it again after the first stage has trained lists the rest."""
+import dataclasses
+import importlib
+
+# chapter name on the command line -> module
+MODULES = {"critical_norm": "critical_norm", "ln_groups": "ln_groups", "parity_p2": "parity_p2"}
+
+
+def load(name: str):
+    if name not in MODULES:
+        raise ValueError(f"chapter={name!r} is not allowed: one of {sorted(MODULES)}")
+    return importlib.import_module(f"{__name__}.{MODULES[name]}")
+
+
+def configure(module, preset: str, sets: dict | None = None):
+    """The preset with `sets` (field -> value) replaced; lists become tuples. One line for an unknown field."""
+    cfg = pick(module.PRESETS, preset)
+    fields = {f.name for f in dataclasses.fields(cfg)}
+    bad = sorted(set(sets or {}) - fields)
+    if bad:
+        raise ValueError(f"--set {bad} is not allowed: fields of this chapter's preset are {sorted(fields)}")
+    return dataclasses.replace(cfg, **{k: tuple(v) if isinstance(v, list) else v for k, v in (sets or {}).items()})
 
 
 def pick(presets: dict, preset: str):

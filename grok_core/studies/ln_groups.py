@@ -77,9 +77,13 @@ def held(cfg: GroupHolds, wc: dict) -> list[RunSpec]:
             for g, rho in cfg.holds if math.isfinite(wc.get(g, math.nan)) for s in range(cfg.seeds)]
 
 
-def plan(cfg: GroupHolds, control_records: list[dict] | None = None) -> dict:
-    """{study: [RunSpec]}: the control first; the held arms once the control's records give the W_c's."""
+def plan(cfg: GroupHolds, store=None, control_records: list[dict] | None = None) -> dict:
+    """{study: [RunSpec]}: the control first; the held arms once the control's records (given, or read from
+    `store`) give the W_c's."""
     out = {"control": control(cfg)}
+    if control_records is None and store is not None:
+        recs = [store.get(s) for s in out["control"]]
+        control_records = recs if all(r is not None for r in recs) else None
     if control_records is not None:
         out["held"] = held(cfg, {g: group_wc(control_records, g) for g, _ in cfg.holds})
     return out

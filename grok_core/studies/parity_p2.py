@@ -35,7 +35,7 @@ PRESETS = {
 }
 
 
-def plan(cfg: Parity2) -> dict:
+def plan(cfg: Parity2, store=None) -> dict:
     return {"paper 2 parity": [
         RunSpec(task="parity", model="mlp", n_bits=n, k_bits=cfg.k_bits, n_train=cfg.n_train, n_test=cfg.n_test,
                 hidden=cfg.hidden, depth=cfg.depth, batch_size=cfg.batch_size, lr=cfg.lr, wd=cfg.wd,
