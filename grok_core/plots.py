@@ -14,8 +14,8 @@ def style():
     # size: fonts are set for that (labels ~11 px, legends ~10 px on screen), once, here.
     sns.set_theme(context="notebook", style="whitegrid", palette="deep")
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold",
-                         "font.size": 14, "axes.titlesize": 14, "axes.labelsize": 14, "xtick.labelsize": 12.5,
-                         "ytick.labelsize": 12.5, "legend.fontsize": 12, "legend.title_fontsize": 12,
+                         "font.size": 13, "axes.titlesize": 12, "axes.labelsize": 13, "xtick.labelsize": 12,
+                         "ytick.labelsize": 12, "legend.fontsize": 11, "legend.title_fontsize": 11,
                          "lines.markersize": 7})
 
 
