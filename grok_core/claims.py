@@ -81,7 +81,8 @@ PAPER = {
                          "data/tfnormint/results_summary.json; src/run_tfnormint.py",
                          {("unembed", 0.85): 1974.0, ("unembed", 1.00): 2439.5, ("unembed", 1.15): 3280.0,
                           ("unembed", 1.30): 3727.5, ("mlp", 0.85): 1408.0, ("mlp", 1.30): 2405.0,
-                          ("embed", 1.30): 1715.0}, control=1919.0),
+                          ("embed", 1.30): 1715.0}, control=1919.0,
+                          wc_used={"unembed": 12.1, "mlp": 11.2, "embed": 3.4}),   # WC_GROUP in that script
     "attn_ln_hold_max": _c(1, "§7", "largest ratio T_grok(held group) / T_grok(free control): 'weak, up to ~2×'",
                            "paper/main.tex §7", 2.0),
     # ---- paper 1 §8: sparse parity
