@@ -59,6 +59,7 @@ MATH_DONE = """() => (window.MathJax && MathJax.startup && MathJax.startup.promi
                      ? MathJax.startup.promise.then(() => true) : true"""
 BROKEN_IMAGES = """() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"""
 LINKS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"""
+REFRESH = re.compile(r'http-equiv="refresh"', re.IGNORECASE)
 RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|(?<![\w$])\$[^$\s][^$\n]{0,80}?[^$\s]\$(?![\w$])")
 
 
@@ -71,7 +72,11 @@ def test_page_reads_as_a_reader_sees_it(page, server, browser):
     tab.on("pageerror", lambda e: errors.append(str(e)))
     tab.on("request", lambda r: requests.append(r.url))
     tab.on("response", lambda r: sizes.append(len(r.body()) if r.ok else 0))
-    tab.goto(f"{server}/{rel}", wait_until="networkidle")
+    if REFRESH.search(page.read_text(errors="replace")):      # a redirect page: wait for the page it opens
+        with tab.expect_navigation(wait_until="networkidle", timeout=60000):
+            tab.goto(f"{server}/{rel}")
+    else:
+        tab.goto(f"{server}/{rel}", wait_until="networkidle", timeout=60000)
     tab.evaluate(MATH_DONE)
     text = tab.evaluate(VISIBLE_TEXT)
     broken = tab.evaluate(BROKEN_IMAGES)
