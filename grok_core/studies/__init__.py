@@ -6,7 +6,8 @@ import dataclasses
 import importlib
 
 # chapter name on the command line -> module
-MODULES = {"critical_norm": "critical_norm", "ln_groups": "ln_groups", "parity_p2": "parity_p2"}
+MODULES = {"critical_norm": "critical_norm", "ln_groups": "ln_groups", "parity_p2": "parity_p2", "log_law": "log_law",
+           "one_law": "one_law"}
 
 
 def load(name: str):
