@@ -77,18 +77,19 @@ def table(df: pd.DataFrame, digits: int = 2, headers: dict | None = None):
     return d.style.hide(axis="index").format(lambda x: _cell(x, digits)).set_uuid(uid)
 
 
-def scorecard(rows: list[dict], glue_as: str | None = "scorecard"):
+def scorecard(rows: list[dict], glue_as: str | None = "scorecard", verdicts: tuple = claims.VERDICTS,
+              headers: dict | None = None):
     """rows of dict(claim, key, paper, ours, verdict) -> a table for the chapter's end. `key` names the paper's
     figure in `claims.PAPER`, whose section and source file fill the `source` column; a row without one is a
-    test of our own."""
+    test of our own. A chapter that tests predictions of its own passes its verdict words and headers."""
     out = [dict(r, source=claims.cite(r["key"]) if r.get("key") else "our own test") for r in rows]
     df = pd.DataFrame(out, columns=["claim", "paper", "ours", "verdict", "source"])
-    unknown = set(df.verdict) - set(claims.VERDICTS)
+    unknown = set(df.verdict) - set(verdicts)
     if unknown:
-        raise ValueError(f"verdict(s) {sorted(unknown)} are not allowed: one of {claims.VERDICTS}")
+        raise ValueError(f"verdict(s) {sorted(unknown)} are not allowed: one of {verdicts}")
     if glue_as:      # the replication report reads every chapter's scorecard back from its executed page
         glue(glue_as, df.to_json(orient="records", force_ascii=False))
-    return table(df)
+    return table(df, headers=headers)
 
 
 GLUE_DIGITS = 6

@@ -34,6 +34,8 @@ PAPER = {
     "p29_frac040": _c(1, "§4", "p = 29, fraction 0.40: seeds that grokked within the 60k budget, and their median "
                       "T_grok", "data/grokfss/metrics/adamw_p29_a0.40_d128_H256_wd1e00_lr1e-03.npz",
                       dict(grokked=12, seeds=20, t_grok=27492.5, budget=60000)),
+    "wc_cv": _c(1, "§4", "coefficient of variation of ‖W‖ at T_grok across seeds and learning rates (main MLP, "
+                "λ = 1): '1–2 %'", "paper/main.tex §4 (and the abstract)", (1.0, 2.0)),
     "wc_by_wd": _c(1, "§4", "Wc (median ‖W‖ at T_grok) at λ = 0.3, 1, 3, fraction 0.5, pooled over lr "
                    "3e-4..3e-3; CV < 1 % across lr at λ = 3", "paper/main.tex §4; data/grokfss",
                    {0.3: 63, 1.0: 55, 3.0: 49}),

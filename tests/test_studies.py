@@ -45,3 +45,63 @@ def test_cost_counts_only_what_the_store_lacks(tmp_path):
     after = sweep.cost(specs, store, workers=1)
     assert after["runs"] == 2 and after["member_steps"] == 100
     assert after["cpu_hours"] == pytest.approx(before["cpu_hours"] * 2 / 3)
+
+
+# ---- chapter 4 (paper 2's studies) and chapter 5 (one law or two)
+
+def test_log_law_book_plan_is_the_stored_chapter_4():
+    """The typed preset asks for exactly the runs chapter 4's page was made from: every λ-sweep and moduli run of
+    the book preset is in the committed store (a drifted default would change their ids)."""
+    from grok_core.studies import log_law
+    studies = log_law.plan(log_law.PRESETS["book"])
+    store = Store("results")
+    for name in ("λ sweep", "moduli", "η×λ grid"):
+        assert all(store.get(s) is not None for s in studies[name]), name
+    eta = studies["η sweep"]
+    assert {s.lr: s.max_steps for s in eta} == {1e-4: 200000, 2e-4: 200000, 5e-4: 200000, 1e-3: 100000, 2e-3: 50000}
+
+
+def test_one_law_control_is_chapter_4s_free_runs_and_holds_share_their_init():
+    from grok_core.studies import log_law, one_law
+    cfg = one_law.PRESETS["book"]
+    free = one_law.free(cfg)
+    assert {s.run_id for s in free} <= {s.run_id for s in log_law.plan(log_law.PRESETS["book"])["moduli"]}
+    held = one_law.held(cfg, 20.0)
+    assert {s.init_seed() for s in held} <= {s.init_seed() for s in free}
+    assert {(s.rho, s.clamp_target) for s in held} == {(r, round(20.0 * r, 4)) for r in cfg.rhos}
+    assert {(s.clamp_mode, s.clamp_group, s.t_int) for s in held} == {("hold", "norm", cfg.t_int)}
+
+
+def test_one_law_predictions_were_written_for_exactly_its_new_runs():
+    """The committed prediction file names the runs it predicts; the plan's new runs are exactly those, so no run
+    was added (or dropped) after the predictions were fixed."""
+    import json
+    from grok_core.studies import one_law
+    store = Store("results")
+    pred = json.loads(one_law.prediction_path(store, "book").read_text())
+    studies = one_law.plan(one_law.PRESETS["book"], store)
+    assert sorted(s.run_id for s in studies["held transformer"] + studies["MLP at a new λ"]) == pred["new_run_ids"]
+    assert pred["held_transformer"]["wc"] == pytest.approx(one_law.wc([store.get(s) for s in studies["free transformer"]]))
+
+
+def test_log_law_terms_follow_paper_2s_formula():
+    from grok_core.studies import one_law
+    spec = RunSpec(lr=1e-3, wd=0.5)
+    steps = np.array([0, 100, 200, 300, 400, 900], dtype=np.int32)
+    norm = np.array([10, 20, 30, 28, 25, 24], dtype=np.float32)
+    rec = {"spec": spec.to_dict(), "curves": {"step": steps, "weight_norm": norm},
+           "summary": {"status": "grokked", "t_mem": 100, "t_grok": 400, "norm_at_mem": 20.0, "norm_at_grok": 25.0}}
+    t = one_law.log_law_terms(rec)
+    el = 1e-3 * 0.5
+    assert t["delay"] == 300 and t["after_grok"] == 500
+    assert t["pred_end"] == pytest.approx(math.log(20 ** 2 / 24 ** 2) / (2 * el))
+    assert t["pred_wc"] == pytest.approx(math.log(20 ** 2 / 25 ** 2) / (2 * el))
+    assert t["norm_peak"] == 30 and t["pred_peak"] == pytest.approx(math.log(30 ** 2 / 25 ** 2) / (2 * el))
+
+
+def test_prediction_verdicts():
+    from grok_core.studies.one_law import bound_verdict, never_verdict, ratio_verdict
+    assert [ratio_verdict(m, 1000) for m in (1250, 800, 1900, 520, 2100, math.nan)] == \
+        ["held", "held", "partly", "partly", "failed", "not measured"]
+    assert [bound_verdict(m, 2.0) for m in (1.9, 3.9, 4.1, math.inf)] == ["held", "partly", "failed", "failed"]
+    assert [never_verdict(g, 8) for g in (0, 2, 3)] == ["held", "partly", "failed"]

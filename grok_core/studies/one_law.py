@@ -123,7 +123,7 @@ def log_law_terms(record: dict) -> dict:
     el = s["lr"] * s["wd"]
     after = (step >= su["t_mem"]) & (step <= su["t_grok"])
     w_peak = float(w[after].max())
-    return dict(delay=su["t_grok"] - su["t_mem"], eta_lam=el, tail=int(step[-1] - su["t_grok"]),
+    return dict(delay=su["t_grok"] - su["t_mem"], eta_lam=el, after_grok=int(step[-1] - su["t_grok"]),
                 pred_end=math.log(su["norm_at_mem"] ** 2 / w[-1] ** 2) / (2 * el),
                 pred_wc=math.log(su["norm_at_mem"] ** 2 / su["norm_at_grok"] ** 2) / (2 * el),
                 pred_peak=math.log(w_peak ** 2 / su["norm_at_grok"] ** 2) / (2 * el),
@@ -169,9 +169,9 @@ PREDICTION_VERDICTS = ("held", "partly", "failed", "not measured")
 
 def ratio_verdict(measured: float, predicted: float) -> str:
     """A predicted time: held within a factor 1.3 of the measured, partly within 2, else failed."""
-    if measured is None or not math.isfinite(measured):
+    if measured is None or math.isnan(measured):
         return "not measured"
-    r = abs(math.log(measured / predicted))
+    r = abs(math.log(measured / predicted))          # a cell that never grokked (∞) fails
     return "held" if r <= math.log(1.3) else ("partly" if r <= math.log(2.0) else "failed")
 
 
@@ -183,8 +183,8 @@ def alpha_verdict(alpha: float, predicted: float) -> str:
 
 
 def bound_verdict(measured: float, bound: float) -> str:
-    """'At most `bound`': held if measured ≤ bound, partly if ≤ 2·bound."""
-    if measured is None or not math.isfinite(measured):
+    """'At most `bound`': held if measured ≤ bound, partly if ≤ 2·bound (∞, a cell that never grokked, fails)."""
+    if measured is None or math.isnan(measured):
         return "not measured"
     return "held" if measured <= bound else ("partly" if measured <= 2 * bound else "failed")
 
@@ -222,3 +222,67 @@ def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: f
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
     return out
+
+
+# ---- the chapter's tables
+
+def mlp_frame(records) -> "pd.DataFrame":
+    """Paper 2's law on paper 1's MLP: one row per grokked free run, with `log_law_terms`."""
+    import pandas as pd
+
+    rows = [dict(p=r["spec"]["p"], frac=r["spec"]["frac"], lr=r["spec"]["lr"], wd=r["spec"]["wd"],
+                 seed=r["spec"]["seed"], **log_law_terms(r))
+            for r in records if r is not None and r["summary"]["status"] == "grokked"]
+    return pd.DataFrame(rows).drop_duplicates()
+
+
+def chapter2_arms(store, p: int = 59, frac: float = 0.4, lr: float = 1e-3, wd: float = 1.0, t_int: int = 500) -> dict:
+    """Chapter 2's one-shot ('once') and sustained ('hold') arms of paper 1's MLP, read from the store by their
+    spec: {mode: {rho: [record]}}."""
+    out = {"once": {}, "hold": {}}
+    for r in store.all():
+        s = r["spec"]
+        if (s["model"], s["task"], s["p"], s["frac"], s["lr"], s["wd"], s["layernorm"], s["t_int"]) == \
+                ("mlp", "add", p, frac, lr, wd, False, t_int) and s["clamp_mode"] in out:
+            out[s["clamp_mode"]].setdefault(s["rho"], []).append(r)
+    return out
+
+
+def cells(by_rho: dict, t_free: float) -> "pd.DataFrame":
+    """Per ρ: seeds, grokked, median T_grok over the grokked seeds (paper 1's statistic), the Kaplan–Meier median
+    (censored seeds kept at risk: ∞ when fewer than half grok) and the ratio of the KM median to the free median."""
+    import pandas as pd
+    from .. import fits
+
+    rows = []
+    for rho, recs in sorted(by_rho.items()):
+        t = [r["summary"]["t_grok"] if r["summary"]["t_grok"] is not None else r["summary"]["steps_run"] for r in recs]
+        e = [r["summary"]["t_grok"] is not None for r in recs]
+        km = fits.km_median(t, e)
+        rows.append(dict(rho=rho, seeds=len(recs), grokked=int(sum(e)), T_median=fits.cell_time(t, e), T_km=km,
+                         budget=max(r["spec"]["max_steps"] for r in recs), ratio_to_free=km / t_free))
+    return pd.DataFrame(rows)
+
+
+def alpha_fit(by_rho: dict, rhos=None) -> dict:
+    """Paper 1's delay-law slope: OLS of ln(median T_grok) on ρ (cells where a seed grokked), bootstrap 95 % CI."""
+    from .. import fits
+
+    cs = [(0, rho, [r["summary"]["t_grok"] or r["summary"]["steps_run"] for r in recs],
+           [r["summary"]["t_grok"] is not None for r in recs])
+          for rho, recs in sorted(by_rho.items()) if rhos is None or rho in rhos]
+    return fits.shared_exp_fit(cs)
+
+
+def wc_cells(df) -> "pd.DataFrame":
+    """Paper 1's W_c statistic on a frame of runs (grok_core.store.frame): per (p, η, λ) cell, seeds, grokked, the
+    median ‖θ‖ at T_grok over grokked seeds and its CV across them (%)."""
+    import pandas as pd
+    from .. import fits
+
+    rows = []
+    for (p, lr, wd), g in df.groupby(["p", "lr", "wd"], sort=True):
+        ok = g[g.status == "grokked"].norm_at_grok.astype(float)
+        rows.append(dict(p=p, lr=lr, wd=wd, seeds=len(g), grokked=len(ok), wc=float(ok.median()) if len(ok) else np.nan,
+                         cv_pct=100 * fits.cv(ok) if len(ok) > 1 else np.nan))
+    return pd.DataFrame(rows)
