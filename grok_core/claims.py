@@ -111,6 +111,11 @@ PAPER = {
                     "min(1e5·1e-3/η, 2e5), 5 seeds", "scripts/s5_eta_sweep_v2.py; data/summary5.json", 0.92),
     "p2_eta_slowest": _c(2, "§4.5", "η = 1e-4: seeds that grokked and the range of their T_grok",
                          "data/summary5.json", dict(grokked=4, seeds=5, t_min=88200, t_max=128800)),
+    "p2_joint_grid": _c(2, "§4.5", "joint η × λ grid (η 2e-3, 1e-3, 5e-4 × λ 0.5, 1, 2, 5 seeds, budget min(1e5·1e-3/η, "
+                        "2e5)): mean and CV over grokked runs of T_grok·η·λ; the README quotes 9.58, the released "
+                        "summary 13.12 with CV 2.47; at λ = 2 and η ≤ 1e-3, 4 of 10 runs never grokked and the rest took "
+                        "17 400–181 200 steps", "scripts/s5_eta_sweep_v2.py; data/summary5.json; data/full_results5.json",
+                        9.58, released=13.12, released_cv=2.47, lam2_never=(4, 10), lam2_t=(17400, 181200)),
     "p2_sgd": _c(2, "Remark 3.3; supplementary S6", "SGD (no momentum) vs AdamW at η = 1e-3, λ = 1: runs that "
                  "memorise or grok", "scripts/s6_sgd_vs_adamw.py; data/full_results8.json", (0, 5), adamw=(5, 5)),
     "p2_parity": _c(2, "supplementary S10", "sparse parity n ∈ {20, 30, 40}, k = 3, 25 000 training examples, "

@@ -110,14 +110,7 @@ def _chapter(args, store) -> int:
         return 0
     client = connect(args.scheduler, args.cluster)
     try:
-        seen = None
-        while True:                      # a staged plan lists its later studies once the earlier ones are stored
-            every = [s for specs in module.plan(cfg, store).values() for s in specs]
-            ids = {s.run_id for s in every}
-            if ids == seen:
-                break
-            sweep.run(every, store=store, workers=args.workers, device=args.device, client=client)
-            seen = ids
+        seen = studies.run(module, cfg, store, workers=args.workers, device=args.device, client=client)
     finally:
         if client is not None:
             client.close()

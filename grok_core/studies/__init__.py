@@ -50,3 +50,18 @@ def short_errors():
     ip = get_ipython()
     if ip is not None:
         ip.InteractiveTB.set_mode("Minimal")
+
+
+def run(module, cfg, store, **sweep_kw) -> set:
+    """Train what the store lacks of a chapter's plan, stage after stage (a staged plan lists its later studies
+    once the earlier ones are stored); returns the run ids of the final plan. `sweep_kw` go to sweep.run."""
+    from .. import sweep
+
+    seen = None
+    while True:
+        every = [s for specs in module.plan(cfg, store).values() for s in specs]
+        ids = {s.run_id for s in every}
+        if ids == seen:
+            return ids
+        sweep.run(every, store=store, **sweep_kw)
+        seen = ids
