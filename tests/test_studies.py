@@ -105,3 +105,17 @@ def test_prediction_verdicts():
         ["held", "held", "partly", "partly", "failed", "not measured"]
     assert [bound_verdict(m, 2.0) for m in (1.9, 3.9, 4.1, math.inf)] == ["held", "partly", "failed", "failed"]
     assert [never_verdict(g, 8) for g in (0, 2, 3)] == ["held", "partly", "failed"]
+
+
+def test_sparse_parity_book_plan_is_the_stored_chapter_3b():
+    """The typed preset and its staged plan ask for exactly the stored runs: the held study's W_c, T_free and
+    budgets are derived from the stored free runs again, so a drift in any of them changes ids and fails here."""
+    from grok_core.studies import sparse_parity
+    store = Store("results")
+    studies = sparse_parity.plan(sparse_parity.PRESETS["book"], store)
+    assert set(studies) == {"free", "training-set size", "held"}
+    assert len(studies["held"]) == 8 * 5
+    for name, specs in studies.items():
+        assert all(store.get(s) is not None for s in specs), name
+    # without the free runs the plan cannot list the held study yet
+    assert set(sparse_parity.plan(sparse_parity.PRESETS["book"])) == {"free", "training-set size"}
