@@ -119,3 +119,19 @@ def test_sparse_parity_book_plan_is_the_stored_chapter_3b():
         assert all(store.get(s) is not None for s in specs), name
     # without the free runs the plan cannot list the held study yet
     assert set(sparse_parity.plan(sparse_parity.PRESETS["book"])) == {"free", "training-set size"}
+
+
+def test_pinned_norm_book_plan_is_the_stored_chapter_2():
+    """Every cell chapter 2's page rests on, planned again from the stored controls' W_c and T_free: same ids,
+    same budgets, all stored (424 clamped runs and 40 controls)."""
+    from grok_core.studies import pinned_norm
+    store = Store("results")
+    studies = pinned_norm.plan(pinned_norm.PRESETS["book"], store)
+    assert {k: len(v) for k, v in studies.items()} == {"controls": 40, "ρ × η matrix": 128, "dense ρ": 80,
+                                                       "one-shot": 40, "p-scan": 136}
+    for name, specs in studies.items():
+        assert all(store.get(s) is not None for s in specs), name
+    once = studies["one-shot"]
+    assert {s.clamp_mode for s in once} == {"once"} and {s.t_int for s in once} == {500}
+    # without a store only the controls can be listed: every clamped cell needs its control's W_c
+    assert list(pinned_norm.plan(pinned_norm.PRESETS["book"])) == ["controls"]
