@@ -135,3 +135,19 @@ def test_pinned_norm_book_plan_is_the_stored_chapter_2():
     assert {s.clamp_mode for s in once} == {"once"} and {s.t_int for s in once} == {500}
     # without a store only the controls can be listed: every clamped cell needs its control's W_c
     assert list(pinned_norm.plan(pinned_norm.PRESETS["book"])) == ["controls"]
+
+
+def test_ln_ablation_book_plan_is_the_stored_chapter_3():
+    """Chapter 3's four studies planned again from the stored controls (W_c of the whole norm, of W2 alone and of
+    the unembedding alone): every run is stored, so the ids and budgets are the page's."""
+    from grok_core.studies import ln_ablation
+    store = Store("results")
+    studies = ln_ablation.plan(ln_ablation.PRESETS["book"], store)
+    assert {k: len(v) for k, v in studies.items()} == {
+        "MLP controls": 16, "attention controls": 4, "attention with LN across fractions": 16, "MLP W2 held": 32,
+        "MLP held": 64, "attention held": 16, "attention with LN, group held": 8, "group holds: control": 8,
+        "group holds: held": 56}
+    for name, specs in studies.items():
+        assert all(store.get(s) is not None for s in specs), name
+    assert {s.clamp_group for s in studies["MLP W2 held"]} == {"W2"}
+    assert {s.clamp_group for s in studies["attention with LN, group held"]} == {"W_U"}

@@ -8,7 +8,7 @@ import importlib
 # chapter name on the command line -> module
 MODULES = {"critical_norm": "critical_norm", "ln_groups": "ln_groups", "parity_p2": "parity_p2", "log_law": "log_law",
            "sparse_parity": "sparse_parity",
-           "pinned_norm": "pinned_norm",
+           "pinned_norm": "pinned_norm", "ln_ablation": "ln_ablation",
            "one_law": "one_law"}
 
 
