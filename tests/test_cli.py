@@ -57,3 +57,17 @@ def test_a_chapter_template_takes_a_non_default_grid(tmp_path, monkeypatch):
     from grok_core.store import Store
     ps = {r["spec"]["p"] for r in Store(tmp_path / "store").all()}
     assert {23, 31} <= ps and 29 not in ps
+
+
+def test_run_trains_a_staged_chapter_with_a_non_default_rho_grid(tmp_path, capsys):
+    """`run` trains the free runs, then the holds their W_c makes possible, at the ρ grid given by --set."""
+    from grok_core.cli import main
+    from grok_core.store import Store
+    store = str(tmp_path / "store")
+    sets = ["--preset", "quick", "--set", "rhos=[0.95]", "--set", "seeds=1", "--set", "lrs=[0.003]",
+            "--set", "n_trains=[300]"]
+    assert main(["--store", store, "run", "sparse_parity", *sets, "--workers", "1"]) == 0
+    held = [r["spec"] for r in Store(store).all() if r["spec"]["clamp_mode"] == "hold"]
+    assert [s["rho"] for s in held] == [0.95]
+    assert main(["--store", store, "plan", "sparse_parity", *sets]) == 0
+    assert "held: 1 runs, 0 missing" in capsys.readouterr().out
