@@ -42,3 +42,15 @@ def scorecards(book: str | Path) -> pd.DataFrame:
 
 def counts(df: pd.DataFrame) -> dict:
     return {v: int((df.verdict == v).sum()) for v in VERDICTS}
+
+
+def predictions(book: str | Path, name: str = "predictions") -> pd.DataFrame:
+    """The rows of every chapter's own prediction scorecard (glued under `name`): tests of predictions made
+    before their runs, kept apart from the replication verdicts."""
+    rows = []
+    for page in sorted(Path(book).glob("[0-9]*.ipynb")):
+        nb = json.loads(page.read_text())
+        card = glued(nb, name)
+        for r in json.loads(card) if card else []:
+            rows.append(dict(page=page.stem, chapter=page_title(nb), **r))
+    return pd.DataFrame(rows, columns=["page", "chapter", "claim", "paper", "ours", "verdict", "source"])

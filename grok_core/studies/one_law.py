@@ -286,3 +286,13 @@ def wc_cells(df) -> "pd.DataFrame":
         rows.append(dict(p=p, lr=lr, wd=wd, seeds=len(g), grokked=len(ok), wc=float(ok.median()) if len(ok) else np.nan,
                          cv_pct=100 * fits.cv(ok) if len(ok) > 1 else np.nan))
     return pd.DataFrame(rows)
+
+
+def norm_at_accuracy(record: dict, threshold: float, key: str = "test_acc") -> float:
+    """‖θ‖ at the first logged step where `key` reaches `threshold` (nan if it never does): where along its
+    contraction a free run's transition starts, not only where it ends."""
+    from ..record import first_crossing
+
+    c = record["curves"]
+    t = first_crossing(c["step"], c[key], threshold)
+    return math.nan if t is None else float(c["weight_norm"][int(np.searchsorted(c["step"], t))])
