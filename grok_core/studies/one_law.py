@@ -127,7 +127,7 @@ def log_law_terms(record: dict) -> dict:
                 pred_end=math.log(su["norm_at_mem"] ** 2 / w[-1] ** 2) / (2 * el),
                 pred_wc=math.log(su["norm_at_mem"] ** 2 / su["norm_at_grok"] ** 2) / (2 * el),
                 pred_peak=math.log(w_peak ** 2 / su["norm_at_grok"] ** 2) / (2 * el),
-                norm_mem=su["norm_at_mem"], norm_peak=w_peak, norm_grok=su["norm_at_grok"])
+                norm_mem=su["norm_at_mem"], norm_peak=w_peak, norm_grok=su["norm_at_grok"], norm_end=float(w[-1]))
 
 
 def predict(cfg: OneLaw, free_records: list[dict], grid_records: list[dict], alpha: float, ln_bound: float) -> dict:
