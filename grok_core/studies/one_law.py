@@ -20,12 +20,7 @@ import numpy as np
 
 from ..specs import RunSpec
 from . import critical_norm
-
-# Paper 2's transformer protocol, as chapter 4 runs it (its stop rule: train accuracy below twice chance for
-# `stop_chance_steps` ends a collapsed run)
-P2 = dict(model="transformer", frac=0.5, d_embed=128, hidden=512, heads=4, batch_size=512, log="every",
-          log_every=200, mem_threshold=0.99, grok_threshold=0.99, tail_steps=2000)
-
+from .log_law import P2             # paper 2's transformer protocol, as chapter 4 runs it
 
 @dataclass(frozen=True)
 class OneLaw:
