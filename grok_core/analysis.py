@@ -107,3 +107,9 @@ def glue(name: str, value, display: bool = False):
     if isinstance(value, float) and np.isfinite(value):
         value = float(f"{value:.{GLUE_DIGITS}g}")
     _glue(name, value, display=display)
+
+
+def glue_all(values: dict):
+    """glue (display=False) every name -> value of a dict, such as a study function's `values`."""
+    for name, value in values.items():
+        glue(name, value, display=False)

@@ -163,6 +163,13 @@ def exponent_verdict(fit: dict, paper: float) -> str:
     return "partly" if abs(a - paper) <= 0.25 * abs(a) else "not replicated"
 
 
+def r2_verdict(r2: float, tight: float = 0.95, loose: float = 0.85) -> str:
+    """An R² claim (a law fits): replicated at ≥ 0.95, partly at ≥ 0.85. Fixed before the runs."""
+    if r2 is None or r2 != r2:
+        return "not measured"
+    return "replicated" if r2 >= tight else ("partly" if r2 >= loose else "not replicated")
+
+
 def below_verdict(ours: float, bound: float, loose: float = 2.0) -> str:
     """A one-sided claim 'at most `bound`' (e.g. a weak effect, ≤ ~2×): replicated if ours ≤ bound, partly if
     within `loose` times it. Fixed before the group-hold runs."""

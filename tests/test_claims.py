@@ -36,3 +36,10 @@ def test_a_weak_effect_is_judged_one_sided(ours, bound, want):
 @pytest.mark.parametrize("ours, bound, want", [(23.1, 14.3, "replicated"), (10.0, 14.3, "partly"), (3.0, 14.3, "not replicated")])
 def test_a_spread_out_norm_is_judged_one_sided(ours, bound, want):
     assert claims.above_verdict(ours, bound) == want
+
+
+def test_r2_rule_thresholds():
+    from grok_core.claims import r2_verdict
+
+    assert [r2_verdict(x) for x in (0.95, 0.949, 0.85, 0.849, float("nan"))] == [
+        "replicated", "partly", "partly", "not replicated", "not measured"]

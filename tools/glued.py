@@ -63,17 +63,22 @@ def same(a: str, b: str, rel: float = 1e-6) -> bool:
     return math.isclose(x, y, rel_tol=rel, abs_tol=1e-12)
 
 
+def _short(text: str, width: int = 70) -> str:
+    text = repr(text)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def differences(now: dict, record: dict) -> list[str]:
     lines = []
     for page in sorted(set(now) | set(record)):
         a, b = now.get(page, {}), record.get(page, {})
         for name in sorted(set(a) | set(b)):
             if name not in a:
-                lines.append(f"{page}: {name} no longer glued (was {b[name]!r})")
+                lines.append(f"{page}: {name} no longer glued (was {_short(b[name])})")
             elif name not in b:
-                lines.append(f"{page}: {name} is new ({a[name]!r})")
+                lines.append(f"{page}: {name} is new ({_short(a[name])})")
             elif not same(a[name], b[name]):
-                lines.append(f"{page}: {name} {b[name]!r} -> {a[name]!r}")
+                lines.append(f"{page}: {name} {_short(b[name])} -> {_short(a[name])}")
     return lines
 
 
