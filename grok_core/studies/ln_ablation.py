@@ -144,3 +144,320 @@ def plan(cfg: LnAblation, store=None) -> dict:
     for k, v in ln_groups.plan(ln_groups.PRESETS[cfg.groups], store).items():
         out[f"group holds: {k}"] = v
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page: each function returns what one section of chapter 3 shows and glues (`values`: glue name -> value);
+# the *_figure functions draw. Paper 1's figures come from grok_core.claims.
+
+_NAN_FIT = dict(alpha=float("nan"), lo=float("nan"), hi=float("nan"), r2=float("nan"))
+_T_ROUND = {"T_median": 0, "ci_lo": 0, "ci_hi": 0, "T_km": 0}
+
+
+def _exp_fits(df, n_boot=1000) -> dict:
+    from .. import fits
+    from ..protocol import times
+
+    cells = [(0, rho, *times(g)) for rho, g in df.groupby("rho")]
+    return dict(median=fits.shared_exp_fit(cells, method="median", n_boot=n_boot),
+                censored=fits.censored_exp_fit(cells, n_boot=500))
+
+
+def mlp_ablation(ab_df, ctl: dict, store) -> dict:
+    """(1) Per variant: the held cells' times, α (median of grokked; censored regression), and the logit scale and
+    tensor norms at T_grok of every held run."""
+    import numpy as np
+    import pandas as pd
+
+    from ..analysis import at_grok
+    from ..protocol import time_table
+
+    fit = {name: _exp_fits(g) for name, g in ab_df.groupby("variant")}
+    values = {}
+    for name, tag in (("no LN", "noln"), ("final LN", "ln")):
+        f = fit.get(name, {}).get("median", _NAN_FIT)
+        c = fit.get(name, {}).get("censored", _NAN_FIT)
+        values.update({f"ln_{tag}_{k}": f[k] for k in ("alpha", "lo", "hi", "r2")})
+        values.update({f"ln_{tag}_cen_{k}": c[k] for k in ("alpha", "lo", "hi")})
+        values.update({f"ln_{tag}_wc": ctl[name]["wc"], f"ln_{tag}_tfree": ctl[name]["t_free"]})
+    # logit scale at T_grok: how much of the clamp's rescaling reaches the function
+    rows = []
+    for rid, name, rho in zip(ab_df.run_id, ab_df.variant, ab_df.rho):
+        rec = store.load(rid)
+        rows.append(dict(variant=name, rho=rho, **{k: at_grok(rec, k) for k in ("logit_rms", "norm_E", "norm_W1", "norm_W2")}))
+    tab = time_table(ab_df, ["variant", "rho"])
+    alpha = (lambda name: fit.get(name, {}).get("median", {}).get("alpha", np.nan))
+    values["ln_slope_ratio"] = alpha("final LN") / alpha("no LN")
+    return dict(tab=tab, fit=fit, values=values, logit_df=pd.DataFrame(rows).dropna(), table=tab.round(_T_ROUND))
+
+
+def mlp_figure(d: dict):
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from .. import plots
+
+    fig, (ax, ax_l) = plt.subplots(1, 2, figsize=(11, 3.9))
+    pal = {"no LN": plots.OURS, "final LN": "tab:orange"}
+    for name, g in d["tab"].groupby("variant"):
+        ax.errorbar(g.rho, g.T_median, yerr=[g.T_median - g.ci_lo, g.ci_hi - g.T_median], fmt="o-", capsize=3,
+                    color=pal[name], label=f"{name}: α = {d['fit'][name]['median']['alpha']:.2f}")
+    ax.set(yscale="log", xlabel="held norm ρ (× the variant's own Wc)", ylabel="median $T_\\mathrm{grok}$",
+           title="A final LayerNorm and the delay law")
+    ax.legend()
+    if len(d["logit_df"]):
+        sns.pointplot(data=d["logit_df"], x="rho", y="logit_rms", hue="variant", palette=pal, ax=ax_l,
+                      native_scale=True, errorbar=("pi", 100), markers="o", linestyles="-")
+    ax_l.set(yscale="log", xlabel="held norm ρ", ylabel="logit RMS at $T_\\mathrm{grok}$",
+             title="How much of the weight scale reaches the logits")
+    fig.tight_layout()
+    return fig
+
+
+def readout_share(d: dict) -> dict:
+    """Where the held norm sits at T_grok, and how large the logits are, per variant and ρ (medians over seeds)."""
+    import numpy as np
+
+    share = d["logit_df"].groupby(["variant", "rho"])[["logit_rms", "norm_E", "norm_W1", "norm_W2"]].median().reset_index()
+    share["W2_share"] = share.norm_W2 ** 2 / (share.norm_E ** 2 + share.norm_W1 ** 2 + share.norm_W2 ** 2)
+    values, trend = {}, {}
+    for name, tag in (("no LN", "noln"), ("final LN", "ln")):
+        g = share[share.variant == name].sort_values("rho")
+        lo, hi = (g.iloc[0], g.iloc[-1]) if len(g) >= 2 else (None, None)
+        for k in ("logit_rms", "norm_W2", "W2_share"):
+            values[f"ln_{tag}_{k}_lo"] = float(lo[k]) if lo is not None else np.nan
+            values[f"ln_{tag}_{k}_hi"] = float(hi[k]) if hi is not None else np.nan
+        trend[name] = lo is not None and hi["logit_rms"] > 1.1 * lo["logit_rms"]
+    values["ln_logit_trend"] = {(True, True): "rises with ρ in both variants",
+                                (True, False): "rises with ρ without LayerNorm but not with it",
+                                (False, True): "rises with ρ with LayerNorm but not without it",
+                                (False, False): "does not rise with ρ in either variant"}[
+        (trend.get("no LN", False), trend.get("final LN", False))]
+    return dict(values=values, table=share.round(3))
+
+
+def readout_held(w2_df, w2_ctl: dict, ab: dict) -> dict:
+    """The diagnostic: W2 alone held; its slope against the slope with all three tensors held."""
+    import numpy as np
+
+    from .. import fits
+    from ..protocol import time_table, times
+
+    fit = (fits.shared_exp_fit([(0, rho, *times(g)) for rho, g in w2_df.groupby("rho")], method="median", n_boot=1000)
+           if w2_df.rho.nunique() >= 2 else _NAN_FIT)
+    share = fit["alpha"] / ab["fit"].get("final LN", {}).get("median", {}).get("alpha", np.nan)
+    values = {f"ln_w2_{k}": fit[k] for k in ("alpha", "lo", "hi")}
+    values.update(ln_w2_wc=w2_ctl["wc"], ln_w2_share=share,
+                  ln_w2_part="—" if not np.isfinite(share) else
+                  ("little of" if share <= 0.2 else "part of" if share < 0.8 else "most of"))
+    return dict(values=values, table=time_table(w2_df, ["rho"]).round(_T_ROUND))
+
+
+def attention(cfg: LnAblation, attn_df, attn_ctl: dict) -> dict:
+    """(2) Attention without LayerNorm: held cells against paper 1's, α₂ two ways."""
+    import numpy as np
+
+    from .. import claims
+    from ..protocol import time_table
+
+    P = claims.PAPER
+    tab = time_table(attn_df, ["rho"])
+    tab["paper"] = tab.rho.map(lambda r: P["attn_noln_t"]["value"].get(round(r, 2), np.nan))
+    fit = _exp_fits(attn_df)
+    values = {f"ln_attn_{m}_{k}": r[k] for m, r in fit.items() for k in ("alpha", "lo", "hi")}
+    values.update(ln_attn_r2=fit["median"]["r2"],
+                  ln_attn_paper=f"{P['alpha_attn_noln']['value']} {list(P['alpha_attn_noln']['ci'])}",
+                  ln_attn_median_cells=int(fit["median"].get("cells_used", 0) or 0), ln_attn_wc=attn_ctl["wc"],
+                  ln_attn_tfree=attn_ctl["t_free"], ln_attn_censored=int((attn_df.status == "censored").sum()),
+                  ln_attn_runs=len(attn_df), ln_attn_cap=cfg.attn_cap)
+    return dict(df=attn_df, tab=tab, fit=fit, values=values, table=tab.round(_T_ROUND))
+
+
+def attention_figure(cfg: LnAblation, d: dict):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .. import claims, plots
+
+    tab, df = d["tab"], d["df"]
+    fig, ax = plt.subplots(figsize=(6.2, 4))
+    if len(tab):
+        ax.errorbar(tab.rho, tab.T_median, yerr=[tab.T_median - tab.ci_lo, tab.ci_hi - tab.T_median], fmt="o",
+                    color=plots.OURS, capsize=3, label="ours: median of grokked")
+        cens = df[df.status == "censored"]
+        if len(cens):
+            ax.scatter(cens.rho, cens.steps_run, marker="^", color="grey", label="censored run (its budget)")
+        fc = d["fit"]["censored"]
+        if np.isfinite(fc["alpha"]):
+            rr = np.linspace(min(cfg.attn_rhos), max(cfg.attn_rhos), 30)
+            ax.plot(rr, np.exp(fc["intercepts"][0] + fc["alpha"] * rr), color=plots.OURS, lw=1,
+                    label=f"censored regression: α₂ = {fc['alpha']:.1f}")
+    pv = claims.PAPER["attn_noln_t"]["value"]
+    ax.plot(list(pv), list(pv.values()), "x", color=plots.PAPER, ms=9,
+            label=f"paper 1 (α₂ = {claims.PAPER['alpha_attn_noln']['value']})")
+    ax.set(yscale="log", xlabel="held norm ρ", ylabel="$T_\\mathrm{grok}$ (steps)", title="Attention without LayerNorm")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def with_unembed_norm(df, store, group: str):
+    """The frame with each run's `group` tensor norm at T_grok as column norm_U."""
+    import pandas as pd
+
+    from ..analysis import at_grok
+
+    rows = [dict(run_id=rid, norm_U=at_grok(store.load(rid), "norm_" + group)) for rid in df.run_id]
+    return df.merge(pd.DataFrame(rows, columns=["run_id", "norm_U"]), on="run_id")
+
+
+def with_ln(cfg: LnAblation, lnf_df, grp_df, u_ctl: dict) -> dict:
+    """(3) Attention with LayerNorm: CV across fractions of the total and the unembedding norm at T_grok, and the
+    unembedding held (paper 1's ratio T(ρ) / T_free)."""
+    import numpy as np
+
+    from .. import claims, fits
+    from ..protocol import time_table
+
+    ok = lnf_df[lnf_df.status == "grokked"]
+    per_frac = ok.groupby("frac").agg(seeds=("run_id", "size"), total=("norm_at_grok", "median"),
+                                      unembed=("norm_U", "median"), t_grok=("t_grok", "median")).reset_index()
+    grp = time_table(grp_df, ["rho"])
+    grp["vs free"] = grp.T_median / u_ctl["t_free"]
+    values = {"ln_cv_total": 100 * fits.cv(per_frac.total), "ln_cv_unembed": 100 * fits.cv(per_frac.unembed),
+              "ln_cv_total_paper": " / ".join(f"{v:.1f} %" for v in claims.PAPER["attn_ln_total_cv"]["value"].values()),
+              "ln_grp_ratio": float(grp["vs free"].max()) if len(grp) else np.nan,
+              "ln_grp_rhos": " and ".join(f"{r:.2f}" for r in cfg.group_rhos)}
+    return dict(ok=ok, grp=grp, values=values, table=per_frac.round(2), t_free=u_ctl["t_free"])
+
+
+def with_ln_figure(cfg: LnAblation, d: dict):
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from .. import plots
+
+    ok, grp = d["ok"], d["grp"]
+    fig, (ax, ax_g) = plt.subplots(1, 2, figsize=(11, 3.8))
+    if len(ok):
+        rel = ok.assign(total=ok.norm_at_grok / ok.norm_at_grok.median(), unembed=ok.norm_U / ok.norm_U.median())
+        long = rel.melt(id_vars=["frac"], value_vars=["total", "unembed"], var_name="norm", value_name="relative")
+        sns.stripplot(data=long, x="frac", y="relative", hue="norm", dodge=True, ax=ax, size=4, alpha=0.7)
+    ax.set(xlabel="training fraction", ylabel="norm at $T_\\mathrm{grok}$ / its overall median",
+           title="With LayerNorm: total norm vs unembedding norm")
+    if len(grp):
+        ax_g.errorbar(grp.rho, grp.T_median, yerr=[grp.T_median - grp.ci_lo, grp.ci_hi - grp.T_median], fmt="o-",
+                      color=plots.OURS, capsize=3, label=f"{cfg.group} held")
+    ax_g.axhline(d["t_free"], color="grey", ls=":", label="free")
+    ax_g.set(yscale="log", xlabel=f"held ‖{cfg.group}‖ / its Wc", ylabel="median $T_\\mathrm{grok}$",
+             title="Holding the unembedding alone")
+    ax_g.legend()
+    fig.tight_layout()
+    return fig
+
+
+def group_holds(gh_ctl_df, gh_df, gh_wc: dict) -> dict:
+    """(4) Paper 1's group holds: each arm's median against the free control, beside the authors' runs."""
+    import numpy as np
+    import pandas as pd
+
+    from .. import claims
+    from ..protocol import time_table
+
+    pg = claims.PAPER["attn_ln_groups"]
+    free = control_stats(gh_ctl_df)["t_free"]
+    tab = time_table(gh_df, ["clamp_group", "rho"]) if len(gh_df) else pd.DataFrame(columns=["clamp_group", "rho",
+                                                                                              "T_median"])
+    tab["Wc (group)"] = tab.clamp_group.map(gh_wc)
+    tab["vs free"] = tab.T_median / free
+    tab["paper 1"] = [pg["value"].get((g, round(r, 2)), np.nan) for g, r in zip(tab.clamp_group, tab.rho)]
+    tab["paper 1 vs free"] = tab["paper 1"] / pg["control"]
+    u = tab[tab.clamp_group == "unembed"].sort_values("rho")
+    u_paper = {r: v for (g, r), v in pg["value"].items() if g == "unembed"}
+    values = dict(ln_gh_wc_used=", ".join(f"{v:g}" for v in pg["wc_used"].values()), ln_gh_free=free,
+                  ln_gh_free_paper=pg["control"], ln_gh_max=float(tab["vs free"].max()) if len(tab) else np.nan,
+                  ln_gh_max_paper=max(v / pg["control"] for v in pg["value"].values()),
+                  ln_gh_dose=float(u.T_median.iloc[-1] / u.T_median.iloc[0]) if len(u) >= 2 else np.nan,
+                  ln_gh_dose_paper=u_paper[max(u_paper)] / u_paper[min(u_paper)],
+                  ln_gh_wc_u=gh_wc.get("unembed", np.nan), ln_gh_wc_mlp=gh_wc.get("mlp", np.nan),
+                  ln_gh_wc_embed=gh_wc.get("embed", np.nan),
+                  ln_gh_censored=int((gh_df.status == "censored").sum()) if len(gh_df) else 0, ln_gh_runs=len(gh_df))
+    cols = ["clamp_group", "rho", "seeds", "grokked", "Wc (group)", "T_median", "vs free", "paper 1", "paper 1 vs free"]
+    return dict(tab=tab, values=values, table=tab[cols].round(2))
+
+
+def group_figure(d: dict):
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    colors = {"unembed": plots.OURS, "mlp": "tab:orange", "embed": "tab:green"}
+    for g, gg in d["tab"].groupby("clamp_group"):
+        ax.plot(gg.rho, gg["vs free"], "o-", color=colors.get(g, "black"), label=f"ours: {g} held")
+        ax.plot(gg.rho, gg["paper 1 vs free"], "x", color=colors.get(g, "black"), ms=9, label=f"paper 1: {g} held")
+    ax.axhline(1, color="grey", ls=":", label="free control")
+    ax.axhline(2, color="grey", ls="--", lw=0.8, label="paper 1's bound: ~2×")
+    ax.set(xlabel="held group norm ρ (× the group's own Wc)", ylabel="$T_\\mathrm{grok}$ / free $T_\\mathrm{grok}$",
+           title="With LayerNorm, holding one group moves grokking weakly")
+    ax.legend(ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def cv_verdict(cv: float, lo: float, hi: float) -> str:
+    """A concentrated norm: replicated inside or below the paper's range, partly within a factor 2."""
+    if cv != cv:
+        return "not measured"
+    return "replicated" if cv <= hi else ("partly" if cv <= 2 * hi else "not replicated")
+
+
+def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
+    """The chapter's scorecard rows by the rules fixed before the runs, and the values they glue."""
+    import numpy as np
+
+    from .. import claims
+
+    def fmt(f):
+        return "—" if not f or not np.isfinite(f["alpha"]) else f"{f['alpha']:.2f} [{f['lo']:.2f}, {f['hi']:.2f}]"
+
+    def num(x, spec, unit=""):
+        return format(x, spec) + unit if np.isfinite(x) else "—"
+
+    P = claims.PAPER
+    noln = ab["fit"].get("no LN", {}).get("median")
+    table1 = P["table1_lr1e-3"]["value"]
+    alpha_t1 = claims.ols_slope(list(table1), list(table1.values()))
+    total_min = min(P["attn_ln_total_cv"]["value"].values())
+    u_lo, u_hi = P["attn_ln_unembed_cv"]["value"]
+    v, g = wl["values"], gh["values"]
+    pg = P["attn_ln_groups"]
+    rows = [
+        dict(claim="MLP without LN: α over ρ 0.85–1.30", key="table1_lr1e-3",
+             paper=f"{alpha_t1:.2f} (Table 1, η = 1e-3, same four ρ)", ours=fmt(noln),
+             verdict=claims.exponent_verdict(noln, alpha_t1) if noln else "not measured"),
+        dict(claim="attention without LN: α₂ (censored regression)", key="alpha_attn_noln",
+             paper=f"{P['alpha_attn_noln']['value']} {list(P['alpha_attn_noln']['ci'])}", ours=fmt(attn["fit"]["censored"]),
+             verdict=claims.exponent_verdict(attn["fit"]["censored"], P["alpha_attn_noln"]["value"])),
+        dict(claim="attention without LN: α₂ (median of grokked)", key="alpha_attn_noln",
+             paper=f"{P['alpha_attn_noln']['value']}", ours=fmt(attn["fit"]["median"]),
+             verdict=claims.exponent_verdict(attn["fit"]["median"], P["alpha_attn_noln"]["value"])),
+        dict(claim="attention with LN: total ‖W‖ at T_grok is not concentrated (CV across fractions)",
+             key="attn_ln_total_cv", paper=f"CV ≥ {total_min} %", ours=num(v["ln_cv_total"], ".1f", " %"),
+             verdict=claims.above_verdict(v["ln_cv_total"], total_min)),
+        dict(claim="attention with LN: unembedding norm is concentrated (CV across fractions)", key="attn_ln_unembed_cv",
+             paper=f"{u_lo:g}–{u_hi:g} %", ours=num(v["ln_cv_unembed"], ".1f", " %"),
+             verdict=cv_verdict(v["ln_cv_unembed"], u_lo, u_hi)),
+        dict(claim="attention with LN, our first model (p = 59): unembedding held, largest T / T_free",
+             key="attn_ln_hold_max", paper="≤ ~2x", ours=num(v["ln_grp_ratio"], ".2f", "x"),
+             verdict=claims.below_verdict(v["ln_grp_ratio"], 2.0)),
+        dict(claim="group holds (p = 71): largest T / T_free over the seven arms", key="attn_ln_hold_max",
+             paper=f"≤ ~2x (its runs: {g['ln_gh_max_paper']:.2f}x)", ours=num(g["ln_gh_max"], ".2f", "x"),
+             verdict=claims.below_verdict(g["ln_gh_max"], 2.0)),
+        dict(claim="group holds: free control, median T_grok", key="attn_ln_groups", paper=f"{pg['control']:.0f}",
+             ours=num(g["ln_gh_free"], ".0f"), verdict=claims.verdict(g["ln_gh_free"], pg["control"])),
+        dict(claim="group holds: unembedding T(ρ 1.30) / T(ρ 0.85)", key="attn_ln_groups",
+             paper=f"{g['ln_gh_dose_paper']:.2f}x", ours=num(g["ln_gh_dose"], ".2f", "x"),
+             verdict=claims.verdict(g["ln_gh_dose"], g["ln_gh_dose_paper"])),
+    ]
+    return rows, {"ln_alpha_t1": alpha_t1}
