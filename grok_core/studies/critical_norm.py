@@ -55,3 +55,313 @@ def plan(cfg: CriticalNorm, store=None) -> dict:
             "moduli": [s for p in cfg.moduli for s in cfg.cell(p=p, frac=cfg.frac_p)],
             "lr × λ": [s for lr in cfg.lrs for wd in cfg.wds for s in cfg.cell(p=cfg.p_ref, frac=cfg.frac_lr, lr=lr, wd=wd)],
             "held-out modulus": cfg.cell(p=cfg.heldout_p, frac=cfg.frac_p)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page: each function returns what one section of chapter 1 shows and glues (`values`: glue name -> value);
+# the *_figure functions draw. Paper 1's figures come from grok_core.claims.
+
+def prediction_path(cfg: CriticalNorm, store, preset: str):
+    return store.root / "predictions" / f"wc_p{cfg.heldout_p}_{preset}_{cfg.seeds}seeds.json"
+
+
+def predict_heldout(cfg: CriticalNorm, p_df, p_specs, path) -> None:
+    """Fit W_c = c·p^k on the complete moduli study and write the held-out modulus's prediction, once: the file
+    is never overwritten, so it is fixed before the held-out runs exist."""
+    import json
+
+    from .. import fits
+
+    ok = p_df[p_df.status == "grokked"]
+    if path.exists() or len(p_df) < len({s.run_id for s in p_specs}) or ok.p.nunique() < 2:
+        return
+    law = fits.power_law(ok.p, ok.norm_at_grok)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(p=cfg.heldout_p, wc_predicted=law["c"] * cfg.heldout_p ** law["k"], k=law["k"],
+                                    c=law["c"], fit_moduli=sorted(int(p) for p in ok.p.unique()),
+                                    fit_run_ids=sorted(ok.run_id)), indent=1))
+
+
+def overview(cfg: CriticalNorm, all_df, n_grid: int) -> dict:
+    counts = all_df.groupby(["p", "frac", "lr", "wd"]).status.value_counts().unstack(fill_value=0)
+    values = {"cn_grid": n_grid, "cn_seeds": cfg.seeds, "cn_runs": len(all_df),
+              "cn_censored": int((all_df.status != "grokked").sum()), "cn_budget": cfg.base().max_steps}
+    note = (f"the store holds {len(all_df)} of the {n_grid} runs of this grid; the rest are still to be trained"
+            if len(all_df) < n_grid else "")
+    return dict(values=values, table=counts, note=note)
+
+
+def fractions(frac_df) -> dict:
+    """§1: W_c per training fraction at p_ref against paper 1's, and the CV across the cell medians."""
+    from .. import claims, fits
+    from ..analysis import cell_stats
+
+    stats = cell_stats(frac_df, ["frac"])
+    paper = claims.PAPER["wc_by_frac_p59"]["value"]
+    stats["paper"] = stats.frac.map(paper)
+    values = {"cn_frac_cv": 100 * fits.cv(stats.norm_at_grok), "cn_frac_cv_paper": 100 * fits.cv(list(paper.values())),
+              "cn_frac_seed_cv_max": stats["cv_%"].max()}
+    return dict(df=frac_df, stats=stats, values=values, table=stats.round(3))
+
+
+def fractions_figure(d: dict):
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from .. import claims, plots
+
+    stats, ok = d["stats"], d["df"][d["df"].status == "grokked"]
+    paper = claims.PAPER["wc_by_frac_p59"]["value"]
+    fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(10, 3.6))
+    sns.stripplot(data=ok, x="frac", y="norm_at_grok", ax=ax, color=plots.OURS, alpha=0.6, size=4, native_scale=True)
+    ax.plot(stats.frac, stats.norm_at_grok, "o-", color=plots.OURS, label="ours: median over seeds")
+    ax.plot(list(paper), list(paper.values()), "x--", color=plots.PAPER, ms=8, label="paper 1")
+    ax.set(xlabel="training fraction", ylabel="‖W‖ at $T_\\mathrm{grok}$",
+           title="The grokking norm barely moves with the fraction")
+    ax.legend()
+    sns.stripplot(data=ok, x="frac", y="t_grok", ax=ax_t, color=plots.OURS, alpha=0.6, size=4, native_scale=True)
+    ax_t.set(xlabel="training fraction", ylabel="$T_\\mathrm{grok}$ (steps)", title="...while the time to grok does")
+    ax_t.set_yscale("log" if len(ok) else "linear")
+    fig.tight_layout()
+    return fig
+
+
+def lr_wd(lr_wd_df) -> dict:
+    """§2: per λ, W_c over every seed and learning rate, its CV, and how far T_grok moves across the lr range."""
+    import numpy as np
+    import pandas as pd
+
+    from .. import claims, fits
+    from ..analysis import cell_stats
+
+    stats = cell_stats(lr_wd_df, ["wd", "lr"])
+    rows = []
+    for wd, g in lr_wd_df[lr_wd_df.status == "grokked"].groupby("wd"):
+        cell_t = stats[stats.wd == wd].t_grok
+        rows.append(dict(wd=wd, wc=float(np.median(g.norm_at_grok)), cv_pct=100 * fits.cv(g.norm_at_grok),
+                         t_grok_range=float(cell_t.max() / cell_t.min()),
+                         paper_wc=claims.PAPER["wc_by_wd"]["value"].get(wd, np.nan)))
+    per_wd = pd.DataFrame(rows)
+    values = {}
+    for r in per_wd.itertuples():
+        tag = str(r.wd).replace(".", "p")
+        values.update({f"cn_wc_wd{tag}": r.wc, f"cn_cv_wd{tag}": r.cv_pct, f"cn_trange_wd{tag}": r.t_grok_range})
+    return dict(stats=stats, per_wd=per_wd, values=values, table=per_wd.round(3))
+
+
+def lr_wd_figure(d: dict):
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from .. import claims
+
+    stats = d["stats"]
+    fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(10, 3.6))
+    palette = dict(zip(sorted(stats.wd.unique()), sns.color_palette("deep", 3)))
+    for wd, g in stats.groupby("wd"):
+        ax.errorbar(g.lr, g.norm_at_grok, yerr=[g.norm_at_grok - g.ci_lo, g.ci_hi - g.norm_at_grok], fmt="o-",
+                    color=palette[wd], label=f"λ = {wd} (ours)", capsize=3)
+        if wd in claims.PAPER["wc_by_wd"]["value"]:
+            ax.axhline(claims.PAPER["wc_by_wd"]["value"][wd], color=palette[wd], ls="--", lw=1)
+        ax_t.plot(g.lr, g.t_grok, "o-", color=palette[wd], label=f"λ = {wd}")
+    ax.set(xlabel="learning rate", ylabel="Wc = median ‖W‖ at $T_\\mathrm{grok}$", title="Wc is set by λ (dashed: paper 1)")
+    ax_t.set(xlabel="learning rate", ylabel="median $T_\\mathrm{grok}$ (steps)",
+             title="$T_\\mathrm{grok}$ moves with the learning rate")
+    if stats.t_grok.notna().any():
+        ax.set_xscale("log")
+        ax_t.set(xscale="log", yscale="log")
+        for a in (ax, ax_t):
+            a.set_xticks(sorted(stats.lr.unique()), [f"{v:g}" for v in sorted(stats.lr.unique())])
+            a.minorticks_off()
+    ax.legend()
+    ax_t.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _power_law(df):
+    import numpy as np
+
+    from .. import fits
+
+    return (fits.power_law(df.p, df.norm_at_grok) if df.p.nunique() >= 2
+            else dict(k=np.nan, c=np.nan, r2=np.nan, lo=np.nan, hi=np.nan))
+
+
+def moduli(cfg: CriticalNorm, p_df) -> dict:
+    """§3: W_c per modulus against paper 1's fraction-0.4 cells (and its pooled values), the power law with and
+    without the smallest modulus, and that modulus against the authors' runs there."""
+    import numpy as np
+
+    from .. import claims
+    from ..analysis import cell_stats
+
+    P = claims.PAPER
+    stats = cell_stats(p_df, ["p"])
+    stats["paper, fraction 0.4"] = stats.p.map(P["wc_by_p_frac040"]["value"])
+    stats["paper, pooled"] = stats.p.map(P["wc_by_p"]["value"])
+    paper04 = P["wc_by_p_frac040"]["value"]
+    k_paper04 = claims.ols_slope(np.log(list(paper04)), list(paper04.values()))
+    ok = p_df[p_df.status == "grokked"]
+    law = _power_law(ok)
+    p_min = min(cfg.moduli)
+    rest = _power_law(ok[ok.p != p_min])
+    small = stats[stats.p == p_min]
+    p29 = P["p29_frac040"]["value"]
+    values = {"cn_k_paper04": k_paper04, "cn_paper_frac04": ", ".join(f"{v:.1f}" for v in paper04.values()),
+              "cn_k": law["k"], "cn_k_lo": law["lo"], "cn_k_hi": law["hi"], "cn_k_r2": law["r2"],
+              "cn_k_paper": P["wc_exponent"]["value"], "cn_pmin": p_min, "cn_k_rest": rest["k"],
+              "cn_k_rest_lo": rest["lo"], "cn_k_rest_hi": rest["hi"],
+              "cn_pmin_wc": float(small.norm_at_grok.iloc[0]) if len(small) else np.nan,
+              "cn_pmin_paper": paper04.get(p_min, np.nan), "cn_pmin_pooled": P["wc_by_p"]["value"].get(p_min, np.nan),
+              "cn_p29_paper": f"{p29['grokked']} of {p29['seeds']} seeds grokked within {p29['budget']:,} steps, "
+                              f"median T_grok {p29['t_grok']:,.0f}",
+              "cn_pmin_t": float(small.t_grok.iloc[0]) if len(small) else np.nan,
+              "cn_pmin_grokked": f"{int(small.grokked.iloc[0])} of {int(small.seeds.iloc[0])}" if len(small) else "none"}
+    return dict(stats=stats, law=law, rest=rest, values=values, table=stats.round(3), paper04=paper04,
+                k_paper04=k_paper04)
+
+
+def moduli_figure(cfg: CriticalNorm, d: dict, held_df):
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+    from .. import claims, plots
+
+    stats, law, paper04 = d["stats"], d["law"], d["paper04"]
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    ax.errorbar(stats.p, stats.norm_at_grok, yerr=[stats.norm_at_grok - stats.ci_lo, stats.ci_hi - stats.norm_at_grok],
+                fmt="o", color=plots.OURS, capsize=3, label="ours (median, 95 % CI)")
+    pp = np.geomspace(min(stats.p) * 0.9, max(stats.p) * 1.1, 50)
+    if np.isfinite(law["k"]):
+        ax.plot(pp, law["c"] * pp ** law["k"], color=plots.OURS, lw=1, label=f"fit: p^{law['k']:.2f}")
+    ax.plot(list(paper04), list(paper04.values()), "x", color=plots.PAPER, ms=8,
+            label=f"paper 1, fraction 0.4 (p^{d['k_paper04']:.2f})")
+    paper_p = claims.PAPER["wc_by_p"]["value"]
+    ax.plot(list(paper_p), list(paper_p.values()), "+", color="grey", ms=8, label="paper 1, pooled over fractions (p^0.38)")
+    held_ok = held_df[held_df.status == "grokked"]
+    if len(held_ok):
+        ax.plot([cfg.heldout_p], [np.median(held_ok.norm_at_grok)], "D", color="black", ms=6,
+                label=f"held-out p = {cfg.heldout_p} (§6)")
+    ax.set(xscale="log", yscale="log", xlabel="modulus p", ylabel="Wc", title="Wc grows as a power of p")
+    ax.xaxis.set_major_locator(FixedLocator(sorted(set(stats.p) | {cfg.heldout_p})))
+    ax.yaxis.set_major_locator(FixedLocator([35, 40, 45, 50, 55, 60, 65, 70]))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_locator(NullLocator())
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def trajectory_figure(cfg: CriticalNorm, p_df, store):
+    """§4: the run at p_ref whose T_grok is its cell's median: ‖W‖ and both accuracies against the step."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .. import plots
+
+    ref = p_df[(p_df.p == cfg.p_ref) & (p_df.status == "grokked")]
+    if not len(ref):
+        return None
+    typical = ref.iloc[(ref.t_grok.astype(float) - ref.t_grok.astype(float).median()).abs().argsort().iloc[0]]
+    rec = store.load(typical.run_id)
+    c, s = rec["curves"], rec["summary"]
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    step = c["step"].clip(min=1)
+    ax.plot(step, c["weight_norm"], color="black", label="‖W‖")
+    ax.axhline(np.median(ref.norm_at_grok), color="grey", ls="--", lw=0.8, label="Wc (cell median)")
+    ax2 = ax.twinx()
+    ax2.plot(step, c["train_acc"], "--", color=plots.OURS, label="train acc")
+    ax2.plot(step, c["test_acc"], color="tab:green", label="test acc")
+    for t, name in ((s["t_mem"], "T_mem"), (s["t_grok"], "T_grok")):
+        ax.axvline(t, color="grey", lw=0.8, ls=":")
+        ax.text(t, ax.get_ylim()[1], f" {name}", va="top")
+    ax.set(xscale="log", xlabel="step", ylabel="weight norm ‖W‖",
+           title=f"Memorise, relax under decay, grok at Wc (p = {cfg.p_ref}, seed {typical.seed})")
+    ax2.set_ylabel("accuracy")
+    ax2.grid(False)
+    fig.legend(loc="center left", bbox_to_anchor=(0.12, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def thresholds(frames: dict, store) -> dict:
+    """§5: the norm at test accuracy 0.80 / 0.90 / 0.95 re-read from the stored curves, per cell."""
+    import pandas as pd
+
+    from ..analysis import at_threshold
+
+    rows = []
+    for name, df in frames.items():
+        for run_id, key in zip(df.run_id, zip(df.p, df.frac, df.lr, df.wd)):
+            rec = store.load(run_id)
+            for thr in (0.80, 0.90, 0.95):
+                t, w = at_threshold(rec, thr)
+                rows.append(dict(study=name, p=key[0], frac=key[1], lr=key[2], wd=key[3], threshold=thr, t=t, norm=w))
+    thr = pd.DataFrame(rows).drop_duplicates(["p", "frac", "lr", "wd", "threshold", "t", "norm"])
+    tab = (thr[thr.study != "lr x λ"].groupby(["p", "frac", "threshold"]).norm
+           .agg(median="median", reached="count").unstack("threshold"))
+    shift = 100 * (tab[("median", 0.95)] / tab[("median", 0.80)] - 1)
+    return dict(values={"cn_thr_shift_max": float(shift.abs().max())}, table=tab.round(2))
+
+
+def heldout(cfg: CriticalNorm, held_df, path) -> dict:
+    """§6: the stored prediction against the held-out runs' median W_c."""
+    import json
+
+    import numpy as np
+
+    prediction = json.loads(path.read_text()) if path.exists() else dict(wc_predicted=np.nan)
+    ok = held_df[held_df.status == "grokked"]
+    wc = float(np.median(ok.norm_at_grok)) if len(ok) else np.nan
+    err = 100 * (wc / prediction["wc_predicted"] - 1)
+    note = (f"p = {cfg.heldout_p}: predicted Wc {prediction['wc_predicted']:.2f}, measured {wc:.2f} "
+            f"({len(ok)}/{len(held_df)} seeds grokked), error {err:+.1f} %")
+    return dict(values={"cn_heldout_p": cfg.heldout_p, "cn_heldout_pred": prediction["wc_predicted"],
+                        "cn_heldout_meas": wc, "cn_heldout_err": err}, note=note)
+
+
+def concentration_verdict(cv_pct: float) -> str:
+    """A concentration claim: replicated at a CV of at most 3 %, partly at most 6 % (fixed before the runs)."""
+    import numpy as np
+
+    return ("not measured" if not np.isfinite(cv_pct) else
+            "replicated" if cv_pct <= 3 else "partly" if cv_pct <= 6 else "not replicated")
+
+
+def score(cfg: CriticalNorm, fr: dict, lw: dict, mo: dict, ho: dict) -> list[dict]:
+    """The chapter's scorecard rows by the rules fixed before the runs."""
+    import numpy as np
+
+    from .. import claims
+
+    conc = concentration_verdict
+    stats, law, paper04, k04 = mo["stats"], mo["law"], mo["paper04"], mo["k_paper04"]
+    wc_ref = (float(stats.loc[stats.p == cfg.p_ref, "norm_at_grok"].iloc[0]) if (stats.p == cfg.p_ref).any()
+              else np.nan)
+    v, h = fr["values"], ho["values"]
+    rows = [
+        dict(claim="Wc across training fractions: CV of the five cell medians", key="wc_by_frac_p59",
+             paper=f"{v['cn_frac_cv_paper']:.1f} %", ours=f"{v['cn_frac_cv']:.1f} %", verdict=conc(v["cn_frac_cv"])),
+        dict(claim=f"Wc at p = {cfg.p_ref}, fraction 0.4", key="wc_by_p_frac040", paper=f"{paper04.get(cfg.p_ref, np.nan)}",
+             ours=f"{wc_ref:.1f}", verdict=claims.verdict(wc_ref, paper04.get(cfg.p_ref))),
+    ]
+    wd_rows = lw["per_wd"].set_index("wd")
+    for wd, paper_wc in claims.PAPER["wc_by_wd"]["value"].items():
+        if wd in wd_rows.index:
+            r = wd_rows.loc[wd]
+            rows.append(dict(claim=f"Wc at λ = {wd} over lr 3e-4..3e-3 (CV across lr)", key="wc_by_wd",
+                             paper=f"≈ {paper_wc}", ours=f"{r.wc:.1f} (CV {r.cv_pct:.1f} %)",
+                             verdict=max(claims.verdict(r.wc, paper_wc), conc(r.cv_pct), key=claims.VERDICTS.index)))
+    rows.append(dict(claim="Wc ∝ p^k at fraction 0.4: exponent k", key="wc_by_p_frac040",
+                     paper=f"{k04:.2f} (fitted to its fraction-0.4 cells; pooled over fractions: "
+                           f"{claims.PAPER['wc_exponent']['value']})",
+                     ours=f"{law['k']:.3f} [{law['lo']:.3f}, {law['hi']:.3f}]",
+                     verdict=claims.exponent_verdict(dict(alpha=law["k"], lo=law["lo"], hi=law["hi"]), k04)))
+    err = h["cn_heldout_err"]
+    rows.append(dict(claim=f"held-out Wc at p = {cfg.heldout_p} from the power law", paper="(our own test)",
+                     ours=f"pred {h['cn_heldout_pred']:.1f}, meas {h['cn_heldout_meas']:.1f}",
+                     verdict="not measured" if not np.isfinite(err) else ("replicated" if abs(err) <= 5 else "not replicated")))
+    return rows
