@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..specs import RunSpec
 from . import critical_norm
@@ -291,3 +292,312 @@ def norm_at_accuracy(record: dict, threshold: float, key: str = "test_acc") -> f
     c = record["curves"]
     t = first_crossing(c["step"], c[key], threshold)
     return math.nan if t is None else float(c["weight_norm"][int(np.searchsorted(c["step"], t))])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page: each function returns what one section of chapter 5 shows and glues (`values`: glue name -> value);
+# the *_figure functions draw. The papers' figures come from grok_core.claims.
+
+WORDS = {"held": "held", "partly": "held partly", "failed": "failed", "not measured": "could not be judged"}
+TEAL, PURPLE = "#2a9d8f", "#7b5ea7"
+
+
+def mlp_law(cfg: OneLaw, mlp) -> dict:
+    """1. Paper 2's law on chapter 1's free MLP runs: where the norm is at T_mem, the prediction against the
+    delay, and the 1/(ηλ) clock over the η × λ grid (delay ∝ (ηλ)^-k; K = delay·ηλ per cell)."""
+    from .. import fits
+    from . import critical_norm
+
+    moved = 100 * (mlp.norm_end / mlp.norm_grok - 1).abs()        # how far ‖W‖ moves between T_grok and V_post
+    grid = mlp[mlp.frac == critical_norm.PRESETS[cfg.chapter1].frac_lr]
+    tscale = fits.ols(np.log(1 / (grid.lr * grid.wd)), np.log(grid.delay))
+    k = grid.assign(k=grid.delay * grid.lr * grid.wd).groupby(["lr", "wd"]).k.median()
+    values = dict(ol_mlp_n=len(mlp), ol_mlp_below=int((mlp.norm_mem < mlp.norm_grok).sum()),
+                  ol_mlp_pred_med=float(mlp.pred_end.median()), ol_mlp_delay_med=float(mlp.delay.median()),
+                  ol_mlp_peak_ratio=float((mlp.delay / mlp.pred_peak).median()), ol_mlp_tail=int(mlp.after_grok.median()),
+                  ol_mlp_tail_move=float(moved.median()), ol_mlp_tail_move_max=float(moved.max()),
+                  ol_tscale=tscale[0], ol_tscale_r2=tscale[2], ol_k_med=float(k.median()), ol_k_cv=100 * fits.cv(k),
+                  ol_k_implied=float(np.exp(k.median())),
+                  ol_mlp_shrink=float((mlp.norm_peak / mlp.norm_grok).median()))
+    return dict(mlp=mlp, grid=grid, tscale=tscale, values=values)
+
+
+def mlp_law_figure(d: dict):
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    mlp, grid, tscale = d["mlp"], d["grid"], d["tscale"]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    ax.scatter(mlp.pred_end, mlp.delay, s=14, color=plots.OURS, alpha=0.6, label="paper 1's MLP, one run each")
+    lim = max(mlp.delay.max(), 10)
+    xx = np.geomspace(50, lim * 1.5, 20)
+    ax.plot(xx, xx, "--", color=plots.PAPER, label="paper 2's law: delay = prediction")
+    ax.set(xscale="symlog", yscale="log", xlim=(-3000, lim * 1.5), ylim=(50, lim * 1.5),
+           xlabel="paper 2's prediction $\\ln(V_\\mathrm{mem}/V_\\mathrm{post})/(2\\eta\\lambda)$ (steps)",
+           ylabel="$T_\\mathrm{grok} - T_\\mathrm{mem}$ (steps)", title="The MLP's norm does not contract to grok")
+    ax.legend(loc="lower right")
+    x = 1 / (grid.lr * grid.wd)
+    ax2.scatter(x, grid.delay, s=14, alpha=0.6, color=plots.OURS, label="one run each (3 η × 3 λ)")
+    xx = np.geomspace(x.min(), x.max(), 20)
+    ax2.plot(xx, np.exp(tscale[1]) * xx ** tscale[0], color=plots.OURS,
+             label=f"fit: delay ∝ $(\\eta\\lambda)^{{-{tscale[0]:.2f}}}$")
+    ax2.set(xscale="log", yscale="log", xlabel="1/(ηλ) (steps)", ylabel="$T_\\mathrm{grok} - T_\\mathrm{mem}$ (steps)",
+            title="…but its delay does scale as 1/(ηλ)")
+    ax2.legend()
+    fig.tight_layout()
+    return fig
+
+
+def transformer_wc(tf: dict) -> dict:
+    """2. Paper 1's W_c in chapter 4's transformer runs: within-cell CV, across λ, and the power law in p."""
+    from .. import claims, fits
+
+    P = claims.PAPER
+    cells_ = pd.concat([wc_cells(v).assign(study=k) for k, v in tf.items()], ignore_index=True)
+    lam = cells_[(cells_.study == "λ sweep") & (cells_.grokked > 0)]
+    mod = tf["moduli"][tf["moduli"].status == "grokked"]
+    law = fits.power_law(mod.p, mod.norm_at_grok)
+    p1 = P["wc_by_p_frac040"]["value"]
+    values = dict(ol_tf_cv_med=float(cells_.cv_pct.median()), ol_tf_cv_max=float(cells_.cv_pct.max()),
+                  ol_tf_lam_range=f"{lam.wc.min():.1f}–{lam.wc.max():.1f}", ol_tf_lam_span=float(lam.wc.max() / lam.wc.min()),
+                  **{f"ol_tf_k_{k}": law[k] for k in ("k", "lo", "hi", "r2")},
+                  ol_p1_k=fits.power_law(list(p1), list(p1.values()))["k"],
+                  ol_p1_cv="–".join(f"{v:g}" for v in P["wc_cv"]["value"]))
+    return dict(mod=mod, law=law, lam=tf["λ sweep"][tf["λ sweep"].status == "grokked"], values=values,
+                table=cells_[["study", "p", "lr", "wd", "seeds", "grokked", "wc", "cv_pct"]])
+
+
+def transformer_wc_figure(d: dict):
+    import matplotlib.pyplot as plt
+
+    from .. import claims, plots
+
+    mod, law, lam = d["mod"], d["law"], d["lam"]
+    wc_wd = claims.PAPER["wc_by_wd"]["value"]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    ax.scatter(mod.p, mod.norm_at_grok, s=14, alpha=0.6, color=plots.OURS, label="paper 2's transformer, one run each")
+    pp = np.geomspace(mod.p.min(), mod.p.max(), 20)
+    ax.plot(pp, law["c"] * pp ** law["k"], color=plots.OURS, label=f"fit: ‖θ‖ ∝ p^{law['k']:.2f}")
+    ax.set(xscale="log", yscale="log", xlabel="modulus p", ylabel="‖θ‖ at $T_\\mathrm{grok}$",
+           title="A power law in p, with a wide spread")
+    ax.legend()
+    ax2.scatter(lam.wd, lam.norm_at_grok, s=14, alpha=0.6, color=plots.OURS, label="transformer (chapter 4)")
+    ax2.plot(list(wc_wd), list(wc_wd.values()), "s--", color=plots.PAPER, label="paper 1's MLP, its $W_c$")
+    ax2.set(xscale="log", xlabel="weight decay λ", ylabel="norm at $T_\\mathrm{grok}$",
+            title="$W_c$ moves with λ in both models")
+    ax2.legend()
+    fig.tight_layout()
+    return fig
+
+
+def held_transformer(cfg: OneLaw, pred: dict | None, free_recs: list, held_specs: list, held_recs: list) -> dict:
+    """3. Paper 1's clamp on paper 2's transformer: the cells, the four pre-set rows' quantities and verdicts,
+    and (post hoc) the free runs' norm at 10 % and 50 % validation accuracy."""
+    from .. import claims
+
+    P = claims.PAPER
+    ht = pred["held_transformer"] if pred else dict(wc=np.nan, t_free=np.nan, p=cfg.p, t_int=cfg.t_int,
+                                                     budget=cfg.hold_budget)
+    by_rho = {}
+    for s, r in zip(held_specs, held_recs):
+        if r is not None:
+            by_rho.setdefault(s.rho, []).append(r)
+    tab = cells(by_rho, ht["t_free"]) if by_rho else pd.DataFrame(columns=["rho"])
+    if pred:
+        tab["paper 1 exponential"] = [ht["paper1_exponential"]["t_grok"][f"{r:.2f}"] for r in tab.rho]
+    above = [r for rho, recs in by_rho.items() if rho > 1 for r in recs]
+    at_below = [r for rho, recs in by_rho.items() if rho <= 1 for r in recs]
+    fit = alpha_fit(by_rho) if by_rho else dict(alpha=np.nan, lo=np.nan, hi=np.nan, r2=np.nan)
+    max_ratio = float(tab.ratio_to_free.max()) if len(tab) else np.nan
+    t_below = float(np.median([r["summary"]["t_grok"] for r in at_below if r["summary"]["t_grok"] is not None]
+                              or [np.nan]))
+    n_above = sum(r["summary"]["t_grok"] is not None for r in above)
+    # post hoc: the norm at which the free runs' validation accuracy first reaches 10 % and 50 %, in units of W_c
+    onset = {th: np.median([norm_at_accuracy(r, th) for r in free_recs]) / ht["wc"] for th in (0.1, 0.5)}
+    full = tab[tab.grokked == tab.seeds] if len(tab) else tab    # every seed grokked
+    norm_tint = np.median([r["curves"]["weight_norm"][list(r["curves"]["step"]).index(cfg.t_int)] for r in free_recs])
+    # the rules fixed with the predictions
+    verdict = {"paper 1's exponential law": alpha_verdict(fit["alpha"], P["alpha_shared"]["value"]) if by_rho
+               else "not measured",
+               "paper 1's LayerNorm bound": bound_verdict(max_ratio, P["attn_ln_hold_max"]["value"]) if by_rho
+               else "not measured",
+               "paper 2's 'no grokking above W_c'": never_verdict(n_above, len(above)),
+               "paper 2's 'grokking at once at or below W_c'": ratio_verdict(t_below, ht["t_int"])}
+    said = {v: [k for k, w in verdict.items() if w == v] for v in PREDICTION_VERDICTS}
+    values = dict(ol_p=ht["p"], ol_wc=ht["wc"], ol_t_free=ht["t_free"], ol_t_int=ht["t_int"], ol_budget=ht["budget"],
+                  ol_free_n=len(free_recs), ol_hold_seeds=cfg.hold_seeds, ol_alpha=P["alpha_shared"]["value"],
+                  ol_ln_bound=P["attn_ln_hold_max"]["value"],
+                  ol_tmem_max=max(r["summary"]["t_mem"] for r in free_recs),
+                  ol_pilot=(pred or {}).get("pilot", "No run preceded the prediction file."),
+                  ol_norm_tint=float(norm_tint) / ht["wc"],
+                  ol_tf_alpha=fit["alpha"], ol_tf_alpha_lo=fit["lo"], ol_tf_alpha_hi=fit["hi"],
+                  ol_tf_max_ratio=max_ratio, ol_tf_t_below=t_below, ol_tf_above_n=len(above), ol_tf_above_grok=n_above,
+                  ol_tf_min_ratio=float(tab.ratio_to_free.min()) if len(tab) else np.nan,
+                  ol_tf_n=sum(map(len, by_rho.values())),
+                  ol_tf_grok=sum(r["summary"]["t_grok"] is not None for v in by_rho.values() for r in v),
+                  ol_onset10=onset[0.1], ol_onset50=onset[0.5],
+                  ol_tf_fin_min=float(full.T_median.min() / ht["t_free"]) if len(full) else np.nan,
+                  ol_tf_fin_max=float(full.T_median.max() / ht["t_free"]) if len(full) else np.nan,
+                  ol_tf_fin_rho=float(full.rho.max()) if len(full) else np.nan,
+                  ol_tf_wall=", ".join(f"{g} of {n} at ρ = {r:.2f}" for r, g, n in zip(tab.rho, tab.grokked, tab.seeds)
+                                       if g < n) if len(tab) else "",
+                  ol_tf_story="; ".join(f"{', '.join(ks)} {WORDS[v]}" for v, ks in said.items() if ks))
+    return dict(ht=ht, by_rho=by_rho, tab=tab, fit=fit, max_ratio=max_ratio, t_below=t_below, n_above=n_above,
+                above=above, onset=onset, verdict=verdict, values=values)
+
+
+def held_figure(cfg: OneLaw, h: dict):
+    import matplotlib.pyplot as plt
+
+    from .. import claims, plots
+
+    ht, tab = h["ht"], h["tab"]
+    fig, ax = plt.subplots(figsize=(11, 4.4))
+    for rho, recs in sorted(h["by_rho"].items()):
+        t = [r["summary"]["t_grok"] or r["summary"]["steps_run"] for r in recs]
+        ok = [r["summary"]["t_grok"] is not None for r in recs]
+        ax.scatter([rho] * len(t), t, s=18, alpha=0.6, marker="o", color=[plots.OURS if o else "#999999" for o in ok])
+    if len(tab):
+        done = tab[tab.grokked == tab.seeds]
+        ax.plot(done.rho, done.T_median, "o-", color=plots.OURS, ms=9,
+                label="ours: median $T_\\mathrm{grok}$, every seed grokked")
+        for _, c in tab[tab.grokked < tab.seeds].iterrows():
+            ax.annotate(f"{int(c.grokked)} of {int(c.seeds)}\ngrokked", (c.rho, c.budget), xytext=(0, 12),
+                        textcoords="offset points", ha="center", fontsize=10, color="#555555")
+    rr = np.linspace(min(cfg.rhos), max(cfg.rhos), 80)
+    ax.plot(rr, ht["t_free"] * np.exp(claims.PAPER["alpha_shared"]["value"] * (rr - 1)), "--", color=plots.PAPER,
+            label="paper 1's exponential law (α of its MLP)")
+    ax.axhspan(ht["t_free"] / 2, ht["t_free"] * 2, color=plots.PAPER, alpha=0.08,
+               label="paper 1's LayerNorm result: within 2× of free")
+    ax.axhline(ht["t_free"], color="k", lw=0.8, label="free runs (median)")
+    ax.axvspan(1.0, max(cfg.rhos) + 0.1, ymin=0.93, color=PURPLE, alpha=0.25,
+               label="paper 2's picture: no grokking for ρ > 1")
+    for th, ls in ((0.1, ":"), (0.5, "-.")):
+        ax.axvline(h["onset"][th], color=TEAL, ls=ls, lw=1.2,
+                   label=f"free runs' ‖θ‖ at {th:.0%} validation accuracy (post hoc)")
+    ax.set(yscale="log", ylim=(300, 4 * cfg.hold_budget), xlabel="held norm ρ = ‖θ‖ / $W_c$",
+           ylabel="$T_\\mathrm{grok}$ (steps)", title="Paper 1's clamp on paper 2's transformer: no delay law, a wall")
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def bridge(cfg: OneLaw, store) -> dict:
+    """4. Chapter 2's one-shot and hold arms against paper 2's contraction ln ρ / (ηλ) (post hoc)."""
+    from .. import sweep
+    from . import critical_norm
+
+    arms = chapter2_arms(store)
+    free59 = [r for r in sweep.run(critical_norm.PRESETS[cfg.chapter1].cell(p=59, frac=0.4), train=False)
+              if r is not None]
+    t_free = float(np.median([r["summary"]["t_grok"] for r in free59 if r["summary"]["t_grok"] is not None]
+                             or [np.nan]))
+    once, hold = (cells(arms[m], t_free) for m in ("once", "hold"))
+    el = 1e-3 * 1.0
+    out = dict(arms=arms, once=once, hold=hold, t_free=t_free, el=el, values={})
+    if len(once) and len(hold):
+        t1_once = float(once.loc[once.rho == 1.0, "T_median"].iloc[0])
+        once["log law"] = t1_once + np.log(once.rho) / el
+        fit = alpha_fit(arms["hold"], [r for r in arms["hold"] if r <= 1.25])
+        t1_hold = float(hold.loc[hold.rho == 1.0, "T_median"].iloc[0])
+        out.update(t1_once=t1_once, t1_hold=t1_hold, fit=fit)
+        out["values"] = dict(ol_once_hi=float(once.T_median.iloc[-1] - t1_once),
+                             ol_once_lo=float(once.T_median.iloc[0] - t1_once),
+                             ol_once_pred_hi=float(np.log(once.rho.iloc[-1]) / el),
+                             ol_once_pred_lo=float(np.log(once.rho.iloc[0]) / el),
+                             ol_once_rho_hi=float(once.rho.iloc[-1]), ol_once_rho_lo=float(once.rho.iloc[0]),
+                             ol_alpha59=fit["alpha"], ol_slope_exp=fit["alpha"] * t1_hold, ol_slope_log=1 / el,
+                             ol_slope_x=fit["alpha"] * t1_hold * el)
+    return out
+
+
+def bridge_figure(b: dict):
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    once, hold, el, fit = b["once"], b["hold"], b["el"], b["fit"]
+    fig, ax = plt.subplots(figsize=(11, 4.2))
+    ax.plot(hold.rho, hold.T_median, "o", color=plots.OURS, label="sustained hold (chapter 2)")
+    ax.plot(once.rho, once.T_median, "s", color=TEAL, label="one rescale, then free (chapter 2)")
+    rr = np.linspace(0.7, 1.3, 60)
+    ax.plot(rr, b["t1_hold"] * np.exp(fit["alpha"] * (rr - 1)), "-", color=plots.OURS, lw=1,
+            label=f"paper 1's law fitted to the hold: α = {fit['alpha']:.2f}")
+    ax.plot(rr, b["t1_once"] + np.log(rr) / el, "--", color=TEAL, lw=1.5, label="paper 2's contraction: T(1) + ln ρ / (ηλ)")
+    ax.axvspan(1.0, 1.32, ymin=0.93, color=PURPLE, alpha=0.25, label="paper 2's contraction for a hold: never")
+    ax.axhline(b["t_free"], color="k", lw=0.8, label="free runs (median)")
+    ax.set(yscale="log", xlim=(0.68, 1.32), xlabel="ρ = ‖W‖ / $W_c$ at and after $t_\\mathrm{int}$",
+           ylabel="$T_\\mathrm{grok}$ (steps)", title="Paper 1's MLP: the one-shot arm follows paper 2, the hold follows paper 1")
+    ax.legend(fontsize=9, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def new_mlp(cfg: OneLaw, pred: dict | None, new_recs: list, held_recs: list, grid) -> dict:
+    """5. Paper 2's clock predicted for the MLP at a new λ, against the new runs; the new runs' CPU hours."""
+    new = mlp_frame(new_recs) if any(r is not None for r in new_recs) else pd.DataFrame(columns=["delay", "norm_grok"])
+    mp = pred["mlp_new_lambda"] if pred else dict(delay=np.nan, band=[np.nan, np.nan], k=np.nan)
+    delay = float(new.delay.median()) if len(new) else np.nan
+
+    def hours(rs):
+        return sum(r["summary"]["wall_s"] / r["summary"]["members"] for r in rs if r is not None) / 3600
+
+    values = dict(ol_new_lr=cfg.mlp_lr, ol_new_wd=cfg.mlp_wd, ol_new_pred=mp["delay"], ol_new_lo=mp["band"][0],
+                  ol_new_hi=mp["band"][1], ol_new_k=mp["k"], ol_new_delay=delay, ol_new_n=len(new),
+                  ol_new_seeds=cfg.mlp_seeds, ol_new_wc=float(new.norm_grok.median()) if len(new) else np.nan,
+                  ol_new_el=f"{cfg.mlp_lr * cfg.mlp_wd:.1e}", ol_grid_el_min=f"{float((grid.lr * grid.wd).min()):.1e}",
+                  ol_new_ratio=mp["delay"] / delay, ol_new_verdict=WORDS[ratio_verdict(delay, mp["delay"])],
+                  ol_cpu_h_held=hours(held_recs), ol_cpu_h_new=hours(new_recs), ol_cpu_h=hours(list(held_recs) + list(new_recs)))
+    return dict(new=new, mp=mp, delay=delay, grid=grid, values=values)
+
+
+def new_mlp_figure(cfg: OneLaw, n: dict):
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    grid, new, mp = n["grid"], n["new"], n["mp"]
+    fig, ax = plt.subplots(figsize=(11, 3.8))
+    ax.scatter(1 / (grid.lr * grid.wd), grid.delay, s=14, alpha=0.5, color=plots.OURS, label="chapter 1's grid (the fit)")
+    if len(new):
+        ax.scatter(1 / (new.lr * new.wd), new.delay, s=22, color=TEAL, label=f"new runs, λ = {cfg.mlp_wd:g} (measured after)")
+    x_new = 1 / (cfg.mlp_lr * cfg.mlp_wd)
+    ax.errorbar([x_new * 1.08], [mp["delay"]], yerr=[[mp["delay"] - mp["band"][0]], [mp["band"][1] - mp["delay"]]],
+                fmt="D", color=plots.PAPER, capsize=4,
+                label="prediction written before the runs: K/(ηλ), band = the grid's range of K")
+    ax.set(xscale="log", yscale="log", xlabel="1/(ηλ) (steps)", ylabel="$T_\\mathrm{grok} - T_\\mathrm{mem}$ (steps)",
+           title="Paper 2's clock, predicted for paper 1's MLP at a new weight decay")
+    ax.legend(fontsize=10, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def score(cfg: OneLaw, h: dict, n: dict) -> list[dict]:
+    """The prediction rows, judged by the rules written with the predictions."""
+    from .. import claims
+
+    P = claims.PAPER
+    fit, v = h["fit"], h["verdict"]
+    return [
+        dict(claim="transformer held at ρ·W_c: slope of ln T_grok on ρ (paper 1's exponential law)", key="alpha_shared",
+             paper=f"α = {P['alpha_shared']['value']}", ours=f"{fit['alpha']:.2f} [{fit['lo']:.2f}, {fit['hi']:.2f}]",
+             verdict=v["paper 1's exponential law"]),
+        dict(claim="transformer held at ρ·W_c: largest T_grok(held) / T_grok(free) (paper 1's LayerNorm result)",
+             key="attn_ln_hold_max", paper=f"≤ {P['attn_ln_hold_max']['value']:g}×", ours=f"{h['max_ratio']:.2f}×",
+             verdict=v["paper 1's LayerNorm bound"]),
+        dict(claim="transformer held above W_c: runs that grok within the budget (paper 2's contraction picture)",
+             key=None, paper="none", ours=f"{h['n_above']} of {len(h['above'])}",
+             verdict=v["paper 2's 'no grokking above W_c'"]),
+        dict(claim="transformer held at or below W_c: median T_grok (paper 2's contraction picture)", key=None,
+             paper=f"t_int = {h['ht']['t_int']}", ours=f"{h['t_below']:.0f}",
+             verdict=v["paper 2's 'grokking at once at or below W_c'"]),
+        dict(claim=f"MLP at λ = {cfg.mlp_wd:g}: median T_grok − T_mem (paper 2's 1/(ηλ) clock, K from chapter 1)",
+             key=None, paper=f"{n['mp']['delay']:.0f}", ours=f"{n['delay']:.0f}",
+             verdict=ratio_verdict(n["delay"], n["mp"]["delay"])),
+    ]
+
+
+def arm_ids(arms: dict) -> list[str]:
+    """The run ids of chapter 2's arms this page reads."""
+    return [RunSpec.from_dict(r["spec"]).run_id for d in arms.values() for recs in d.values() for r in recs]
