@@ -1,4 +1,5 @@
-"""Tables the chapters share: per-cell statistics over seeds, threshold re-reads of stored curves, scorecards."""
+"""Tables the chapters share: threshold re-reads of stored curves, scorecards, glued values (per-cell
+statistics over seeds: grok_core.protocol.cell_table)."""
 from __future__ import annotations
 
 import hashlib
@@ -8,20 +9,6 @@ import pandas as pd
 
 from . import claims, fits
 from .record import first_crossing
-
-
-def cell_stats(df: pd.DataFrame, by: list[str], value: str = "norm_at_grok") -> pd.DataFrame:
-    """Per cell: seeds, grokked count, median of `value` over grokked seeds with a bootstrap 95% CI, its CV
-    across seeds, and the median T_grok (paper 1's cell statistic)."""
-    rows = []
-    for key, g in df.groupby(by, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        ok = g[g.status == "grokked"]
-        med, lo, hi = fits.median_ci(ok[value].astype(float))
-        rows.append({**dict(zip(by, key)), "seeds": len(g), "grokked": len(ok), value: med,
-                     "ci_lo": lo, "ci_hi": hi, "cv_%": 100 * fits.cv(ok[value].astype(float)),
-                     "t_grok": float(np.median(ok.t_grok.astype(float))) if len(ok) else np.nan})
-    return pd.DataFrame(rows)
 
 
 def at_threshold(record: dict, threshold: float, key: str = "test_acc") -> tuple[float, float]:

@@ -43,18 +43,30 @@ def times(df: pd.DataFrame):
     return t, (df.status == "grokked").to_numpy()
 
 
-def time_table(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Per cell of held runs: seeds, grokked, censored, paper 1's median T_grok over grokked seeds with its
-    bootstrap 95 % CI, the Kaplan–Meier median (censored seeds kept) and the cell's budget."""
+def cell_table(df: pd.DataFrame, by: list[str], value: str = "t_grok") -> pd.DataFrame:
+    """Per cell (`by`), over its seeds: seeds, grokked, and the median of `value` over the grokked seeds with its
+    bootstrap 95 % CI (paper 1's cell statistic), then
+    - for value "t_grok" (held runs): censored seeds, the Kaplan–Meier median (censored seeds kept) and the cell's
+      budget; the median is the column T_median;
+    - for a norm such as "norm_at_grok" (free runs, W_c): its CV across seeds (%) and the median T_grok."""
     from . import fits
 
+    time = value == "t_grok"
     rows = []
     for key, g in df.groupby(by, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         ok = g[g.status == "grokked"]
-        med, lo, hi = fits.median_ci(ok.t_grok.astype(float))
-        t, e = times(g)
-        rows.append({**dict(zip(by, key)), "seeds": len(g), "grokked": len(ok),
-                     "censored": int((g.status == "censored").sum()), "T_median": med, "ci_lo": lo, "ci_hi": hi,
-                     "T_km": fits.km_median(t, e), "budget": int(g.max_steps.max())})
-    return pd.DataFrame(rows, columns=[*by, "seeds", "grokked", "censored", "T_median", "ci_lo", "ci_hi", "T_km", "budget"])
+        x = ok[value].astype(float)
+        med, lo, hi = fits.median_ci(x)
+        row = {**dict(zip(by, key)), "seeds": len(g), "grokked": len(ok)}
+        if time:
+            t, e = times(g)
+            row.update(censored=int((g.status == "censored").sum()), T_median=med, ci_lo=lo, ci_hi=hi,
+                       T_km=fits.km_median(t, e), budget=int(g.max_steps.max()))
+        else:
+            row.update({value: med, "ci_lo": lo, "ci_hi": hi, "cv_%": 100 * fits.cv(x),
+                        "t_grok": float(np.median(ok.t_grok.astype(float))) if len(ok) else np.nan})
+        rows.append(row)
+    cols = (["censored", "T_median", "ci_lo", "ci_hi", "T_km", "budget"] if time
+            else [value, "ci_lo", "ci_hi", "cv_%", "t_grok"])
+    return pd.DataFrame(rows, columns=[*by, "seeds", "grokked", *cols])

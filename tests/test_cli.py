@@ -71,3 +71,18 @@ def test_run_trains_a_staged_chapter_with_a_non_default_rho_grid(tmp_path, capsy
     assert [s["rho"] for s in held] == [0.95]
     assert main(["--store", store, "plan", "sparse_parity", *sets]) == 0
     assert "held: 1 runs, 0 missing" in capsys.readouterr().out
+
+
+def test_chapter_4_template_takes_its_grids_as_parameters(tmp_path, monkeypatch):
+    """The λ grid, the η grid and the moduli set in papermill's -p reach the runs (and nothing else of them)."""
+    papermill = pytest.importorskip("papermill")
+    monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
+    papermill.execute_notebook(str(ROOT / "notebooks" / "04_log_law.ipynb"), str(tmp_path / "out.ipynb"),
+                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
+                               parameters=dict(preset="quick", seeds=1, wds=[0.5, 1.0], lrs=[3e-3], moduli=[29]))
+    from grok_core.store import Store
+    adamw_add = [r["spec"] for r in Store(tmp_path / "store").all()
+                 if r["spec"]["task"] == "add" and r["spec"]["optimizer"] == "adamw"]
+    lam = {s["wd"] for s in adamw_add if s["p"] == 23 and s["lr"] == 3e-3}
+    assert {0.5, 1.0} <= lam and 3.0 not in lam
+    assert {s["p"] for s in adamw_add} == {23, 29}

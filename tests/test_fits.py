@@ -1,7 +1,8 @@
 import numpy as np
 
 from grok_core import fits
-from grok_core.analysis import at_grok, at_threshold, cell_stats
+from grok_core.analysis import at_grok, at_threshold
+from grok_core.protocol import cell_table
 from grok_core.claims import verdict
 
 
@@ -40,7 +41,7 @@ def test_cv_and_verdict_rules():
     assert verdict(80.0, 55.0) == "not replicated" and verdict(float("nan"), 1.0) == "not measured"
 
 
-def test_threshold_reread_and_cell_stats():
+def test_threshold_reread_and_norm_cell_table():
     import pandas as pd
     rec = {"curves": {"step": np.array([0, 10, 20, 30]), "test_acc": np.array([0.0, 0.85, 0.92, 0.97], np.float32),
                       "weight_norm": np.array([20, 50, 45, 44], np.float32)}}
@@ -51,7 +52,7 @@ def test_threshold_reread_and_cell_stats():
     assert np.isnan(at_grok({**rec, "summary": {"t_grok": None}}, "weight_norm"))
     df = pd.DataFrame(dict(p=[59, 59, 59], status=["grokked", "grokked", "censored"], norm_at_grok=[50.0, 52.0, None],
                            t_grok=[100, 300, None]))
-    s = cell_stats(df, ["p"]).iloc[0]
+    s = cell_table(df, ["p"], "norm_at_grok").iloc[0]
     assert s.seeds == 3 and s.grokked == 2 and s.norm_at_grok == 51.0 and s.t_grok == 200
 
 
@@ -115,17 +116,17 @@ def test_exponent_verdict_rules():
     assert exponent_verdict(dict(alpha=float("nan"), lo=float("nan"), hi=float("nan")), 7.5) == "not measured"
 
 
-def test_time_table_keeps_censored_seeds_in_the_km_median():
+def test_time_cell_table_keeps_censored_seeds_in_the_km_median():
     import pandas as pd
 
-    from grok_core.protocol import time_table
+    from grok_core.protocol import cell_table
 
     df = pd.DataFrame(dict(rho=[1.0] * 4, status=["grokked", "grokked", "censored", "censored"],
                            t_grok=[100.0, 200.0, None, None], steps_run=[100, 200, 1000, 1000], max_steps=[1000] * 4))
-    row = time_table(df, ["rho"]).iloc[0]
+    row = cell_table(df, ["rho"]).iloc[0]
     assert (row.seeds, row.grokked, row.censored) == (4, 2, 2)
     assert row.T_median == 150.0                 # paper 1's median over grokked seeds
     assert row.T_km == 200.0                     # KM: survival reaches 0.5 at the second event
     df.loc[1, ["status", "t_grok", "steps_run"]] = ["censored", None, 1000]
-    row = time_table(df, ["rho"]).iloc[0]
+    row = cell_table(df, ["rho"]).iloc[0]
     assert row.T_median == 100.0 and row.T_km == float("inf")   # 3 of 4 never grokked: no KM median in the data

@@ -63,3 +63,17 @@ def test_report_counts_match_the_chapters_scorecards():
     for verdict, n in counts(cards).items():
         assert glued(report, "rp_" + verdict.replace(" ", "_")) == n
     assert glued(report, "rp_total") == len(cards)
+
+
+def code_lines(nb: dict) -> int:
+    """Non-blank, non-comment lines of a notebook's code cells."""
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()
+               if line.strip() and not line.strip().startswith("#"))
+
+
+@pytest.mark.parametrize("template", TEMPLATES + DRAFTS, ids=lambda p: p.name)
+def test_template_is_narrative_with_its_experiments_in_grok_core(template):
+    """A chapter's tables, figures and verdicts live in grok_core.studies; its template plans, runs, shows and
+    glues (a template that grows past ~120 lines of code has taken experiment code back into cells)."""
+    assert code_lines(json.loads(template.read_text())) <= 120
+    assert code_lines({"cells": [{"cell_type": "code", "source": ["# a\n", "\n", "x = 1\n"]}]}) == 1

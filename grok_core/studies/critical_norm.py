@@ -94,9 +94,9 @@ def overview(cfg: CriticalNorm, all_df, n_grid: int) -> dict:
 def fractions(frac_df) -> dict:
     """§1: W_c per training fraction at p_ref against paper 1's, and the CV across the cell medians."""
     from .. import claims, fits
-    from ..analysis import cell_stats
+    from ..protocol import cell_table
 
-    stats = cell_stats(frac_df, ["frac"])
+    stats = cell_table(frac_df, ["frac"], "norm_at_grok")
     paper = claims.PAPER["wc_by_frac_p59"]["value"]
     stats["paper"] = stats.frac.map(paper)
     values = {"cn_frac_cv": 100 * fits.cv(stats.norm_at_grok), "cn_frac_cv_paper": 100 * fits.cv(list(paper.values())),
@@ -132,9 +132,9 @@ def lr_wd(lr_wd_df) -> dict:
     import pandas as pd
 
     from .. import claims, fits
-    from ..analysis import cell_stats
+    from ..protocol import cell_table
 
-    stats = cell_stats(lr_wd_df, ["wd", "lr"])
+    stats = cell_table(lr_wd_df, ["wd", "lr"], "norm_at_grok")
     rows = []
     for wd, g in lr_wd_df[lr_wd_df.status == "grokked"].groupby("wd"):
         cell_t = stats[stats.wd == wd].t_grok
@@ -194,10 +194,10 @@ def moduli(cfg: CriticalNorm, p_df) -> dict:
     import numpy as np
 
     from .. import claims
-    from ..analysis import cell_stats
+    from ..protocol import cell_table
 
     P = claims.PAPER
-    stats = cell_stats(p_df, ["p"])
+    stats = cell_table(p_df, ["p"], "norm_at_grok")
     stats["paper, fraction 0.4"] = stats.p.map(P["wc_by_p_frac040"]["value"])
     stats["paper, pooled"] = stats.p.map(P["wc_by_p"]["value"])
     paper04 = P["wc_by_p_frac040"]["value"]

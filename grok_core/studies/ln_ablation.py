@@ -170,7 +170,7 @@ def mlp_ablation(ab_df, ctl: dict, store) -> dict:
     import pandas as pd
 
     from ..analysis import at_grok
-    from ..protocol import time_table
+    from ..protocol import cell_table
 
     fit = {name: _exp_fits(g) for name, g in ab_df.groupby("variant")}
     values = {}
@@ -185,7 +185,7 @@ def mlp_ablation(ab_df, ctl: dict, store) -> dict:
     for rid, name, rho in zip(ab_df.run_id, ab_df.variant, ab_df.rho):
         rec = store.load(rid)
         rows.append(dict(variant=name, rho=rho, **{k: at_grok(rec, k) for k in ("logit_rms", "norm_E", "norm_W1", "norm_W2")}))
-    tab = time_table(ab_df, ["variant", "rho"])
+    tab = cell_table(ab_df, ["variant", "rho"])
     alpha = (lambda name: fit.get(name, {}).get("median", {}).get("alpha", np.nan))
     values["ln_slope_ratio"] = alpha("final LN") / alpha("no LN")
     return dict(tab=tab, fit=fit, values=values, logit_df=pd.DataFrame(rows).dropna(), table=tab.round(_T_ROUND))
@@ -241,7 +241,7 @@ def readout_held(w2_df, w2_ctl: dict, ab: dict) -> dict:
     import numpy as np
 
     from .. import fits
-    from ..protocol import time_table, times
+    from ..protocol import cell_table, times
 
     fit = (fits.shared_exp_fit([(0, rho, *times(g)) for rho, g in w2_df.groupby("rho")], method="median", n_boot=1000)
            if w2_df.rho.nunique() >= 2 else _NAN_FIT)
@@ -250,7 +250,7 @@ def readout_held(w2_df, w2_ctl: dict, ab: dict) -> dict:
     values.update(ln_w2_wc=w2_ctl["wc"], ln_w2_share=share,
                   ln_w2_part="—" if not np.isfinite(share) else
                   ("little of" if share <= 0.2 else "part of" if share < 0.8 else "most of"))
-    return dict(values=values, table=time_table(w2_df, ["rho"]).round(_T_ROUND))
+    return dict(values=values, table=cell_table(w2_df, ["rho"]).round(_T_ROUND))
 
 
 def attention(cfg: LnAblation, attn_df, attn_ctl: dict) -> dict:
@@ -258,10 +258,10 @@ def attention(cfg: LnAblation, attn_df, attn_ctl: dict) -> dict:
     import numpy as np
 
     from .. import claims
-    from ..protocol import time_table
+    from ..protocol import cell_table
 
     P = claims.PAPER
-    tab = time_table(attn_df, ["rho"])
+    tab = cell_table(attn_df, ["rho"])
     tab["paper"] = tab.rho.map(lambda r: P["attn_noln_t"]["value"].get(round(r, 2), np.nan))
     fit = _exp_fits(attn_df)
     values = {f"ln_attn_{m}_{k}": r[k] for m, r in fit.items() for k in ("alpha", "lo", "hi")}
@@ -317,12 +317,12 @@ def with_ln(cfg: LnAblation, lnf_df, grp_df, u_ctl: dict) -> dict:
     import numpy as np
 
     from .. import claims, fits
-    from ..protocol import time_table
+    from ..protocol import cell_table
 
     ok = lnf_df[lnf_df.status == "grokked"]
     per_frac = ok.groupby("frac").agg(seeds=("run_id", "size"), total=("norm_at_grok", "median"),
                                       unembed=("norm_U", "median"), t_grok=("t_grok", "median")).reset_index()
-    grp = time_table(grp_df, ["rho"])
+    grp = cell_table(grp_df, ["rho"])
     grp["vs free"] = grp.T_median / u_ctl["t_free"]
     values = {"ln_cv_total": 100 * fits.cv(per_frac.total), "ln_cv_unembed": 100 * fits.cv(per_frac.unembed),
               "ln_cv_total_paper": " / ".join(f"{v:.1f} %" for v in claims.PAPER["attn_ln_total_cv"]["value"].values()),
@@ -362,11 +362,11 @@ def group_holds(gh_ctl_df, gh_df, gh_wc: dict) -> dict:
     import pandas as pd
 
     from .. import claims
-    from ..protocol import time_table
+    from ..protocol import cell_table
 
     pg = claims.PAPER["attn_ln_groups"]
     free = control_stats(gh_ctl_df)["t_free"]
-    tab = time_table(gh_df, ["clamp_group", "rho"]) if len(gh_df) else pd.DataFrame(columns=["clamp_group", "rho",
+    tab = cell_table(gh_df, ["clamp_group", "rho"]) if len(gh_df) else pd.DataFrame(columns=["clamp_group", "rho",
                                                                                               "T_median"])
     tab["Wc (group)"] = tab.clamp_group.map(gh_wc)
     tab["vs free"] = tab.T_median / free

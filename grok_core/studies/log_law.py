@@ -23,6 +23,14 @@ P2 = dict(model="transformer", frac=0.5, d_embed=128, hidden=512, heads=4, batch
           log_every=200, mem_threshold=0.99, grok_threshold=0.99, tail_steps=2000)
 
 
+def transformer(cfg, p: int, lr: float, max_steps: int, **changes) -> RunSpec:
+    """Paper 2's transformer run (P2) at the sizes, batch, cadence and stop rule of a preset `cfg` (any preset
+    with d_embed, hidden, batch_size, log_every and stop_chance_steps: chapters 4 and 5 share it)."""
+    sizes = dict(d_embed=cfg.d_embed, hidden=cfg.hidden, batch_size=cfg.batch_size, log_every=cfg.log_every)
+    return RunSpec(**{**P2, **sizes, **changes}, p=p, lr=lr, max_steps=max_steps,
+                   stop_chance_steps=cfg.stop_chance_steps)
+
+
 @dataclass(frozen=True)
 class LogLaw:
     p_ref: int = 97
@@ -60,9 +68,7 @@ class LogLaw:
     parity_p2: str = "book"                           # the preset of paper 2's own parity setting
 
     def base(self) -> RunSpec:
-        return RunSpec(**dict(P2, d_embed=self.d_embed, hidden=self.hidden, batch_size=self.batch_size,
-                              log_every=self.log_every, tail_steps=self.tail_steps),
-                       p=self.p_ref, lr=self.lr_ref, max_steps=self.budget, stop_chance_steps=self.stop_chance_steps)
+        return transformer(self, self.p_ref, self.lr_ref, self.budget, tail_steps=self.tail_steps)
 
 
 PRESETS = {

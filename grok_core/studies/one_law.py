@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..specs import RunSpec
 from . import critical_norm
-from .log_law import P2             # paper 2's transformer protocol, as chapter 4 runs it
+from . import log_law              # paper 2's transformer protocol, as chapter 4 runs it
 
 @dataclass(frozen=True)
 class OneLaw:
@@ -47,9 +47,7 @@ class OneLaw:
     chapter1: str = "book"                   # the chapter-1 preset whose runs this chapter reads
 
     def transformer(self) -> RunSpec:
-        return RunSpec(**dict(P2, d_embed=self.d_embed, hidden=self.hidden, batch_size=self.batch_size,
-                              log_every=self.log_every), p=self.p, lr=self.lr, wd=self.wd,
-                       max_steps=self.free_budget, stop_chance_steps=self.stop_chance_steps)
+        return log_law.transformer(self, self.p, self.lr, self.free_budget, wd=self.wd)
 
 
 PRESETS = {

@@ -154,9 +154,9 @@ def matrix(cfg: PinnedNorm, clamp_df, table_specs) -> dict:
     import pandas as pd
 
     from .. import claims
-    from ..protocol import time_table
+    from ..protocol import cell_table
 
-    tab = time_table(clamp_df[clamp_df.run_id.isin(_ids(table_specs))], ["rho", "lr"])
+    tab = cell_table(clamp_df[clamp_df.run_id.isin(_ids(table_specs))], ["rho", "lr"])
     piv = tab.pivot(index="rho", columns="lr", values="T_median") if len(tab) else pd.DataFrame()
     norm_effect = _geo(piv.iloc[-1] / piv.iloc[0]) if piv.shape[0] >= 2 else np.nan
     lr_effect = _geo(piv.iloc[:, 0] / piv.iloc[:, -1]) if piv.shape[1] >= 2 else np.nan
@@ -246,10 +246,10 @@ def dense(cfg: PinnedNorm, clamp_df, dense_specs) -> dict:
     import pandas as pd
 
     from .. import fits
-    from ..protocol import time_table, times
+    from ..protocol import cell_table, times
 
     df = clamp_df[clamp_df.run_id.isin(_ids(dense_specs))]
-    tab = time_table(df, ["rho"])
+    tab = cell_table(df, ["rho"])
     cells = [(0, rho, *times(g)) for rho, g in df[df.rho <= cfg.fit_rho_max + 1e-9].groupby("rho")]
     fit = {m: fits.shared_exp_fit(cells, method=m, n_boot=3000 if m == "median" else 1000) for m in ("median", "km")}
     fit["censored"] = fits.censored_exp_fit(cells)
@@ -299,7 +299,7 @@ def pscan(cfg: PinnedNorm, clamp_df, scan_specs) -> dict:
     import pandas as pd
 
     from .. import claims, fits
-    from ..protocol import time_table, times
+    from ..protocol import cell_table, times
 
     df = clamp_df[clamp_df.run_id.isin(_ids(scan_specs))]
     in_fit = df.rho <= cfg.fit_rho_max + 1e-9          # as in the dense fit: the top ρ is the saturation test
@@ -335,7 +335,7 @@ def pscan(cfg: PinnedNorm, clamp_df, scan_specs) -> dict:
     for m, r in shared.items():
         values.update({f"pn_shared_{m}": r["alpha"], f"pn_shared_{m}_lo": r["lo"], f"pn_shared_{m}_hi": r["hi"],
                        f"pn_shared_r2_{m}": r.get("r2", np.nan)})
-    return dict(df=df, tab=time_table(df, ["p", "rho"]), per_p=per_p, shared=shared, used=used, values=values)
+    return dict(df=df, tab=cell_table(df, ["p", "rho"]), per_p=per_p, shared=shared, used=used, values=values)
 
 
 def pscan_figure(cfg: PinnedNorm, ps: dict):
@@ -395,11 +395,11 @@ def arms(cfg: PinnedNorm, clamp_df, once_specs, dense_specs, c0: dict) -> dict:
     import numpy as np
 
     from .. import claims
-    from ..protocol import time_table
+    from ..protocol import cell_table
     import pandas as pd
 
-    once_tab = time_table(clamp_df[clamp_df.run_id.isin(_ids(once_specs))], ["rho"])
-    hold_tab = time_table(clamp_df[clamp_df.run_id.isin(_ids(dense_specs))], ["rho"])
+    once_tab = cell_table(clamp_df[clamp_df.run_id.isin(_ids(once_specs))], ["rho"])
+    hold_tab = cell_table(clamp_df[clamp_df.run_id.isin(_ids(dense_specs))], ["rho"])
 
     def t_at(tab, rho):
         row = tab[np.isclose(tab.rho, rho)]
