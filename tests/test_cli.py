@@ -47,18 +47,6 @@ def test_plan_and_run_a_chapter_with_a_non_default_grid(tmp_path, capsys):
     assert "moduli: 2 runs, 0 missing" in capsys.readouterr().out
 
 
-def test_a_chapter_template_takes_a_non_default_grid(tmp_path, monkeypatch):
-    papermill = pytest.importorskip("papermill")
-    monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
-    out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / "01_critical_norm.ipynb"), str(out), kernel_name="python3",
-                               parameters=dict(preset="quick", moduli=[23, 31]), cwd=str(tmp_path),
-                               progress_bar=False)
-    from grok_core.store import Store
-    ps = {r["spec"]["p"] for r in Store(tmp_path / "store").all()}
-    assert {23, 31} <= ps and 29 not in ps
-
-
 def test_run_trains_a_staged_chapter_with_a_non_default_rho_grid(tmp_path, capsys):
     """`run` trains the free runs, then the holds their W_c makes possible, at the ρ grid given by --set."""
     from grok_core.cli import main
@@ -72,17 +60,3 @@ def test_run_trains_a_staged_chapter_with_a_non_default_rho_grid(tmp_path, capsy
     assert main(["--store", store, "plan", "sparse_parity", *sets]) == 0
     assert "held: 1 runs, 0 missing" in capsys.readouterr().out
 
-
-def test_chapter_4_template_takes_its_grids_as_parameters(tmp_path, monkeypatch):
-    """The λ grid, the η grid and the moduli set in papermill's -p reach the runs (and nothing else of them)."""
-    papermill = pytest.importorskip("papermill")
-    monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
-    papermill.execute_notebook(str(ROOT / "notebooks" / "04_log_law.ipynb"), str(tmp_path / "out.ipynb"),
-                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
-                               parameters=dict(preset="quick", seeds=1, wds=[0.5, 1.0], lrs=[3e-3], moduli=[29]))
-    from grok_core.store import Store
-    adamw_add = [r["spec"] for r in Store(tmp_path / "store").all()
-                 if r["spec"]["task"] == "add" and r["spec"]["optimizer"] == "adamw"]
-    lam = {s["wd"] for s in adamw_add if s["p"] == 23 and s["lr"] == 3e-3}
-    assert {0.5, 1.0} <= lam and 3.0 not in lam
-    assert {s["p"] for s in adamw_add} == {23, 29}

@@ -11,14 +11,43 @@ DRAFTS = sorted((ROOT / "notebooks" / "drafts").glob("[0-9]*.ipynb"))   # templa
 PAGES = sorted((ROOT / "book").glob("[0-9]*.ipynb"))
 
 
+def _held(specs, model=None):
+    return {s["rho"] for s in specs if s["clamp_mode"] == "hold" and (model is None or s["model"] == model)}
+
+
+# each chapter's quick preset at a grid other than its own, and what the stored runs must then show
+GRIDS = {
+    "00_quickstart.ipynb": (dict(p=29), lambda specs: {s["p"] for s in specs} == {29}),
+    "01_critical_norm.ipynb": (dict(moduli=[23, 31]), lambda specs: {23, 31} <= {s["p"] for s in specs}
+                               and 29 not in {s["p"] for s in specs}),
+    "02_pinned_norm.ipynb": (dict(dense_rhos=[0.95, 1.05], moduli=[23]),
+                             lambda specs: {0.95, 1.05} <= _held(specs) and {s["p"] for s in specs} == {23}),
+    "03_layernorm_ablation.ipynb": (dict(rhos=[0.95], attn_rhos=[1.05]),
+                                    lambda specs: _held(specs, "mlp") == {0.95} and 1.05 in _held(specs, "attn")),
+    "03b_sparse_parity.ipynb": (dict(rhos=[0.95]), lambda specs: _held(specs) == {0.95}),
+    "04_log_law.ipynb": (dict(wds=[0.5, 1.0], moduli=[29]),
+                         lambda specs: 0.5 in {s["wd"] for s in specs} and 29 in {s["p"] for s in specs}),
+    "05_one_law.ipynb": (dict(rhos=[0.9, 1.2]), lambda specs: _held(specs, "transformer") == {0.9, 1.2}),
+}
+
+
 @pytest.mark.parametrize("template", TEMPLATES + DRAFTS, ids=lambda p: p.name)
-def test_template_runs_with_quick_preset(template, tmp_path, monkeypatch):
+def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path, monkeypatch):
+    """Every chapter's grid is a parameter: the quick preset, run through papermill's -p at another grid, trains
+    that grid (one run per chapter in CI; the CLI takes the same grids, tests/test_cli.py)."""
     papermill = pytest.importorskip("papermill")
     monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
-    out = tmp_path / template.name
-    papermill.execute_notebook(str(template), str(out), parameters={"preset": "quick"}, kernel_name="python3",
-                               cwd=str(tmp_path), progress_bar=False)
-    assert list((tmp_path / "store" / "runs").rglob("*.npz")), "the template stored no runs"
+    grid, check = GRIDS.get(template.name, ({}, lambda specs: True))
+    papermill.execute_notebook(str(template), str(tmp_path / template.name), parameters={"preset": "quick", **grid},
+                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    from grok_core.store import Store
+    specs = [r["spec"] for r in Store(tmp_path / "store").all()]
+    assert specs, "the template stored no runs"
+    assert check(specs), f"{template.name} did not train the grid {grid}"
+
+
+def test_every_chapter_template_is_tested_at_a_non_default_grid():
+    assert {p.name for p in TEMPLATES} <= set(GRIDS)
 
 
 def test_every_template_has_a_page():

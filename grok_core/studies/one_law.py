@@ -190,8 +190,20 @@ def never_verdict(grokked: int, total: int) -> str:
     return "held" if grokked == 0 else ("partly" if grokked <= total / 4 else "failed")
 
 
-def prediction_path(store, preset: str):
-    return store.root / "predictions" / f"one_law_{preset}.json"
+def prediction_path(store, preset: str, cfg: OneLaw | None = None):
+    """The preset's prediction file; a configuration that differs from the preset (another ρ grid, modulus, …)
+    gets a file of its own, named by a hash of what differs, so that its predictions too are written before its
+    runs."""
+    import dataclasses
+    import hashlib
+
+    tag = ""
+    base = PRESETS.get(preset)
+    if cfg is not None and cfg != base:
+        changed = sorted((f.name, getattr(cfg, f.name)) for f in dataclasses.fields(cfg)
+                         if base is None or getattr(cfg, f.name) != getattr(base, f.name))
+        tag = "_" + hashlib.sha1(repr(changed).encode()).hexdigest()[:8]
+    return store.root / "predictions" / f"one_law_{preset}{tag}.json"
 
 
 def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: float):
@@ -199,11 +211,15 @@ def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: f
     the file holds (None while the runs they need are missing)."""
     import json
 
-    path = prediction_path(store, preset)
-    if path.exists():
-        return json.loads(path.read_text())
+    path = prediction_path(store, preset, cfg)
     studies = plan(cfg, store)
     new = studies.get("held transformer", []) + studies["MLP at a new λ"]
+    if path.exists():
+        out = json.loads(path.read_text())
+        if "held transformer" in studies and sorted(s.run_id for s in new) != out["new_run_ids"]:
+            raise RuntimeError(f"{path} predicts other runs than this configuration plans: it was written for "
+                               "another configuration")
+        return out
     if "held transformer" not in studies or any(store.get(s) is None for s in studies["MLP lr × λ grid"]):
         return None
     if any(store.get(s) is not None for s in new):
