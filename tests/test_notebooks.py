@@ -22,8 +22,8 @@ GRIDS = {
                                and 29 not in {s["p"] for s in specs}),
     "02_pinned_norm.ipynb": (dict(dense_rhos=[0.95, 1.05], moduli=[23]),
                              lambda specs: {0.95, 1.05} <= _held(specs) and {s["p"] for s in specs} == {23}),
-    "03_layernorm_ablation.ipynb": (dict(rhos=[0.95], attn_rhos=[1.05]),
-                                    lambda specs: _held(specs, "mlp") == {0.95} and 1.05 in _held(specs, "attn")),
+    "03_layernorm_ablation.ipynb": (dict(rhos=[0.95]), lambda specs: _held(specs, "mlp") == {0.95} and any(
+        s["model"] == "attn" and s["rho"] == 1.1 and s["max_steps"] == 4000 for s in specs)),   # the longer budget
     "03b_sparse_parity.ipynb": (dict(rhos=[0.95]), lambda specs: _held(specs) == {0.95}),
     "04_log_law.ipynb": (dict(wds=[0.5, 1.0], moduli=[29]),
                          lambda specs: 0.5 in {s["wd"] for s in specs} and 29 in {s["p"] for s in specs}),

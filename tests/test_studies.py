@@ -145,7 +145,8 @@ def test_ln_ablation_book_plan_is_the_stored_chapter_3():
     studies = ln_ablation.plan(ln_ablation.PRESETS["book"], store)
     assert {k: len(v) for k, v in studies.items()} == {
         "MLP controls": 16, "attention controls": 4, "attention with LN across fractions": 16, "MLP W2 held": 32,
-        "MLP held": 64, "attention held": 16, "attention with LN, group held": 8, "group holds: control": 8,
+        "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 2,
+        "attention with LN, group held": 8, "group holds: control": 8,
         "group holds: held": 56}
     for name, specs in studies.items():
         assert all(store.get(s) is not None for s in specs), name

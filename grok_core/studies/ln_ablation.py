@@ -9,7 +9,7 @@ the control is stored. Budgets: min(cap, 4·T_free·e^{7.5(ρ−1)}), at least `
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..protocol import control_stats, held_cell
 from ..specs import RunSpec
@@ -43,6 +43,10 @@ class LnAblation:
     attn_rhos: tuple = (0.85, 1.00, 1.15, 1.20)
     attn_cap: int = 40_000                    # the paper's slowest cells need ~100k steps (censored here)
     attn_floor: int = 20_000
+    # the same held runs (same ids) trained on to the authors' budgets for the slow cells (src/run_tfnoln_long.py:
+    # 120k steps at ρ 1.15, 200k above), for the first `attn_long_seeds` seeds; the book ran ρ 1.15 only
+    attn_long: dict = field(default_factory=lambda: {1.15: 120_000})
+    attn_long_seeds: int = 2
     # (3) the attention model with LayerNorm
     ln_lr: float = 1e-3
     ln_budget: int = 60_000
@@ -71,12 +75,13 @@ PRESETS = {
     "quick": LnAblation(p=23, frac=0.6, lr=6e-3, wd=2.0, d_embed=32, hidden=64, budget=1500, tail_steps=100, seeds=2,
                         t_int=100, rhos=(0.9, 1.1), cap=3000, floor=1000, attn_p=23, attn_frac=0.6, attn_hidden=64,
                         attn_lr=1e-2, attn_budget=2000, attn_seeds=2, attn_t_int=100, attn_rhos=(0.9, 1.1),
-                        attn_cap=3000, attn_floor=1000, ln_lr=1e-2, ln_budget=2000, ln_fracs=(0.5, 0.7),
-                        ln_frac_ref=0.5, group_rhos=(0.9, 1.1), groups="quick"),
+                        attn_cap=3000, attn_floor=1000, attn_long={1.1: 4000}, attn_long_seeds=1, ln_lr=1e-2,
+                        ln_budget=2000, ln_fracs=(0.5, 0.7), ln_frac_ref=0.5, group_rhos=(0.9, 1.1), groups="quick"),
     # the book: the paper's models; 8 seeds per MLP cell, 4 per attention cell (the paper uses 16), attention
-    # budgets capped at 40k steps
+    # budgets capped at 40k steps (two seeds of ρ 1.15 also at the authors' 120k)
     "book": LnAblation(),
-    "paper": LnAblation(seeds=16, attn_budget=200_000, attn_seeds=16, attn_cap=200_000, groups="paper"),
+    "paper": LnAblation(seeds=16, attn_budget=200_000, attn_seeds=16, attn_cap=200_000, attn_long_seeds=16,
+                        attn_long={1.15: 120_000, 1.20: 200_000}, groups="paper"),
 }
 VARIANTS = ("no LN", "final LN")
 
@@ -97,6 +102,13 @@ def mlp_held(cfg: LnAblation, name: str, ctl: dict, group: str = "norm") -> list
 def attn_held(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
     return [s for rho in cfg.attn_rhos for s in held_cell(cfg.attn(), range(cfg.attn_seeds), ctl["wc"], ctl["t_free"],
                                                          rho, cfg.attn_t_int, cfg.attn_cap, cfg.attn_floor)]
+
+
+def attn_long(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
+    """The slow attention cells' first seeds with the authors' longer budgets (same run ids as in attn_held: the
+    store keeps the longer record and answers the shorter budget from it)."""
+    return [s.replace(max_steps=cfg.attn_long[s.rho]) for s in attn_held(cfg, ctl)
+            if s.rho in cfg.attn_long and s.seed < cfg.attn_long_seeds]
 
 
 def group_held(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
@@ -138,6 +150,7 @@ def plan(cfg: LnAblation, store=None) -> dict:
     recs = stored(out["attention controls"])
     if recs:
         out["attention held"] = attn_held(cfg, control_stats(frame(recs)))
+        out["attention held, the authors' budgets"] = attn_long(cfg, control_stats(frame(recs)))
     recs = stored(controls(cfg.attn_ln(), cfg.attn_seeds, frac=cfg.ln_frac_ref))
     if recs:
         out["attention with LN, group held"] = group_held(cfg, tensor_stats(recs, cfg.group))
@@ -271,6 +284,22 @@ def attention(cfg: LnAblation, attn_df, attn_ctl: dict) -> dict:
                   ln_attn_tfree=attn_ctl["t_free"], ln_attn_censored=int((attn_df.status == "censored").sum()),
                   ln_attn_runs=len(attn_df), ln_attn_cap=cfg.attn_cap)
     return dict(df=attn_df, tab=tab, fit=fit, values=values, table=tab.round(_T_ROUND))
+
+
+def attention_long(cfg: LnAblation, long_df) -> dict:
+    """The slow cells' first seeds run on to the authors' budgets: each run's T_grok, or its budget if it did not
+    grok; paper 1's medians of those cells beside them."""
+    from .. import claims
+
+    rows = [dict(rho=r.rho, seed=r.seed, budget=r.max_steps, t_grok=r.t_grok if r.status == "grokked" else None)
+            for r in long_df.sort_values(["rho", "seed"]).itertuples()] if len(long_df) else []
+    desc = "; ".join(f"ρ = {r['rho']:.2f}, seed {r['seed']}: " + (f"grokked at step {r['t_grok']:,.0f}" if r["t_grok"]
+                                                                 else f"not within {r['budget']:,} steps") for r in rows)
+    paper = claims.PAPER["attn_noln_t"]["value"]
+    return dict(rows=rows, values={
+        "ln_attn_long": desc or "none of these runs is in the store yet", "ln_attn_long_n": len(rows),
+        "ln_attn_long_budgets": ", ".join(f"{b:,} steps at ρ = {r:.2f}" for r, b in cfg.attn_long.items()),
+        "ln_attn_long_paper": ", ".join(f"{paper[r]:,} at ρ = {r:.2f}" for r in cfg.attn_long if r in paper)})
 
 
 def attention_figure(cfg: LnAblation, d: dict):
