@@ -157,20 +157,13 @@ def free_figure(d: dict, store):
 def clamped(cfg: SparseParity, clamp_df) -> dict:
     """The held cells against paper 1's, α two ways, and the spread from the lowest to the highest ρ."""
     import numpy as np
-    import pandas as pd
 
     from .. import claims, fits
-    from ..protocol import times
+    from ..protocol import cell_table, times
 
     pt = claims.PAPER["parity_t"]["value"]
-    rows = []
-    for rho, g in clamp_df.groupby("rho"):
-        gk = g[g.status == "grokked"]
-        med, lo, hi = fits.median_ci(gk.t_grok.astype(float))
-        t, e = times(g)
-        rows.append(dict(rho=rho, seeds=len(g), grokked=len(gk), T_median=med, ci_lo=lo, ci_hi=hi,
-                         T_km=fits.km_median(t, e), budget=int(g.max_steps.max()), paper=pt.get(round(rho, 2), np.nan)))
-    tab = pd.DataFrame(rows, columns=["rho", "seeds", "grokked", "T_median", "ci_lo", "ci_hi", "T_km", "budget", "paper"])
+    tab = cell_table(clamp_df, ["rho"]).drop(columns="censored")
+    tab["paper"] = [pt.get(round(r, 2), np.nan) for r in tab.rho]
     cells = [(0, rho, *times(g)) for rho, g in clamp_df.groupby("rho")]
     med = fits.shared_exp_fit(cells, method="median", n_boot=1000)
     cen = fits.censored_exp_fit(cells, n_boot=500)
@@ -219,10 +212,11 @@ def clamped_figure(cfg: SparseParity, d: dict, t_free: float):
 
 
 def invariant(cv_pct: float) -> str:
-    """A Table 2 invariance: 'yes' at a CV of at most 3 %, 'partly' at most 6 % (fixed before the runs)."""
-    import numpy as np
+    """A Table 2 invariance, by chapter 1's concentration rule (CV ≤ 3 %: 'yes', ≤ 6 %: 'partly')."""
+    from .critical_norm import concentration_verdict
 
-    return "not measured" if not np.isfinite(cv_pct) else ("yes" if cv_pct <= 3 else "partly" if cv_pct <= 6 else "no")
+    return {"replicated": "yes", "partly": "partly", "not replicated": "no"}.get(concentration_verdict(cv_pct),
+                                                                               "not measured")
 
 
 def transfer(cfg: SparseParity, fr: dict, m_df) -> dict:
