@@ -73,6 +73,13 @@ PAPER = {
                           "paper/main.tex §7; data/tfnoln_long", 15.45, ci=(14.84, 15.98), r2=0.999),
     "attn_noln_t": _c(1, "§7", "median T_grok of the attention model without LayerNorm held at ρ·Wc (Wc ≈ 37)",
                       "paper/main.tex §7; data/tfnoln_long", {0.85: 718, 1.00: 6608, 1.15: 73966, 1.20: 99920}),
+    "attn_noln_wc": _c(1, "§7", "Wc of the attention model without LayerNorm: median ‖W‖ at T_grok of the free "
+                       "control (16 seeds)", "data/tfnoln_long/wc_measured.json", 36.88),
+    "attn_noln_budget": _c(1, "§7", "the step budget of each held cell of the attention model without LayerNorm "
+                           "(a protocol input, not a result)", "data/tfnoln_long/grid_spec.json",
+                           {0.85: 30_000, 1.00: 40_000, 1.15: 120_000, 1.20: 180_000}),
+    "attn_noln_sat": _c(1, "§7", "saturation: median T_grok at ρ = 1.20 over the exponential fitted on ρ 0.85–1.15, "
+                        "extrapolated to 1.20", "paper/main.tex §7; data/tfnoln_long/tfnoln_long_analysis.json", 0.64, rho=1.20),
     "attn_ln_total_cv": _c(1, "§7", "CV across training fractions of the total ‖W‖ at T_grok, attention model with "
                            "LayerNorm, at p = 53 / 71 / 97 (the text: 'not concentrated', CV 0.15–0.17)",
                            "paper/main.tex §7; data/tfgrok/metrics", {53: 14.3, 71: 21.0, 97: 16.8}),

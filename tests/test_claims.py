@@ -27,6 +27,17 @@ def test_like_for_like_fits_of_the_papers_own_cells():
     assert hold[1.15] / hold[0.90] == pytest.approx(7.28, abs=0.01)
 
 
+def test_attention_alpha2_is_fitted_over_rho_085_to_115_and_saturates_at_120():
+    t = claims.PAPER["attn_noln_t"]["value"]
+    fit = [0.85, 1.00, 1.15]
+    a2 = claims.ols_slope(fit, [t[r] for r in fit])
+    assert a2 == pytest.approx(claims.PAPER["alpha_attn_noln"]["value"], abs=0.01)
+    assert claims.ols_slope(list(t), list(t.values())) == pytest.approx(14.57, abs=0.01)        # with 1.20: not α₂
+    icpt = sum(math.log(t[r]) for r in fit) / 3 - a2 * sum(fit) / 3
+    assert t[1.20] / math.exp(icpt + a2 * 1.20) == pytest.approx(claims.PAPER["attn_noln_sat"]["value"], abs=0.01)
+    assert set(claims.PAPER["attn_noln_budget"]["value"]) == set(t)
+
+
 @pytest.mark.parametrize("ours, bound, want", [(1.5, 2.0, "replicated"), (3.0, 2.0, "partly"), (5.0, 2.0, "not replicated"),
                                                (float("nan"), 2.0, "not measured")])
 def test_a_weak_effect_is_judged_one_sided(ours, bound, want):

@@ -137,6 +137,26 @@ def test_pinned_norm_book_plan_is_the_stored_chapter_2():
     assert list(pinned_norm.plan(pinned_norm.PRESETS["book"])) == ["controls"]
 
 
+def test_attention_cells_run_to_the_authors_budgets_and_alpha2_is_fitted_over_their_range():
+    """Paper 1's attention model without LayerNorm: the book and paper presets give each held cell the authors'
+    budget (data/tfnoln_long/grid_spec.json) and fit α₂ over the ρ range paper 1 fits."""
+    from grok_core import claims
+    from grok_core.studies import ln_ablation
+
+    for name in ("book", "paper"):
+        cfg = ln_ablation.PRESETS[name]
+        assert cfg.attn_long == claims.PAPER["attn_noln_budget"]["value"]
+        assert cfg.attn_long_seeds == cfg.attn_seeds
+        assert cfg.attn_fit_rhos == (0.85, 1.00, 1.15) and set(cfg.attn_rhos) >= {0.85, 1.00, 1.15, 1.20}
+    # a held spec whose first budget is shorter than the authors' runs to theirs; a longer one keeps its own
+    cfg = ln_ablation.PRESETS["book"]
+    ctl = dict(wc=36.0, t_free=7644.0)
+    first = {(s.rho, s.seed): s for s in ln_ablation.attn_held(cfg, ctl)}
+    for s in ln_ablation.attn_measured(cfg, ctl):
+        f = first[(s.rho, s.seed)]
+        assert s.run_id == f.run_id and s.max_steps == max(f.max_steps, cfg.attn_long[s.rho])
+
+
 def test_ln_ablation_book_plan_is_the_stored_chapter_3():
     """Chapter 3's four studies planned again from the stored controls (W_c of the whole norm, of W2 alone and of
     the unembedding alone): every run is stored, so the ids and budgets are the page's."""
@@ -145,7 +165,7 @@ def test_ln_ablation_book_plan_is_the_stored_chapter_3():
     studies = ln_ablation.plan(ln_ablation.PRESETS["book"], store)
     assert {k: len(v) for k, v in studies.items()} == {
         "MLP controls": 16, "attention controls": 4, "attention with LN across fractions": 16, "MLP W2 held": 32,
-        "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 2,
+        "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 16,
         "attention with LN, group held": 8, "group holds: control": 8,
         "group holds: held": 56}
     for name, specs in studies.items():

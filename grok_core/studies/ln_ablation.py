@@ -5,7 +5,8 @@ Four studies. (1) Our extension: paper 1's MLP with and without a final paramete
 without LayerNorm held at ρ·W_c (paper 1's α₂). (3) The attention model with LayerNorm across training fractions
 (which norm is concentrated at T_grok) and its unembedding held at ρ times the unembedding's W_c. (4) Paper 1's
 own group holds (`ln_groups`). Every held study needs its control's W_c and T_free, so the plan lists it once
-the control is stored. Budgets: min(cap, 4·T_free·e^{7.5(ρ−1)}), at least `floor`."""
+the control is stored. Budgets: min(cap, 4·T_free·e^{7.5(ρ−1)}), at least `floor`; the attention model's held
+cells then at the authors' budgets where those are longer (`attn_long`)."""
 from __future__ import annotations
 
 import math
@@ -41,12 +42,14 @@ class LnAblation:
     attn_seeds: int = 4
     attn_t_int: int = 600
     attn_rhos: tuple = (0.85, 1.00, 1.15, 1.20)
-    attn_cap: int = 40_000                    # the paper's slowest cells need ~100k steps (censored here)
+    attn_cap: int = 40_000                    # our first budgets: the slow cells censored (section 2 says how many)
     attn_floor: int = 20_000
-    # the same held runs (same ids) trained on to the authors' budgets for the slow cells (src/run_tfnoln_long.py:
-    # 120k steps at ρ 1.15, 200k above), for the first `attn_long_seeds` seeds; the book ran ρ 1.15 only
-    attn_long: dict = field(default_factory=lambda: {1.15: 120_000})
-    attn_long_seeds: int = 2
+    # the authors' budgets per ρ (data/tfnoln_long/grid_spec.json: 30k at ρ 0.85, 40k at 1.00, 120k at 1.15, 180k
+    # at 1.20): the same held runs (same ids) trained on to them where ours were shorter, for the first
+    # `attn_long_seeds` seeds; section 2 and α₂ use these runs
+    attn_long: dict = field(default_factory=lambda: {0.85: 30_000, 1.00: 40_000, 1.15: 120_000, 1.20: 180_000})
+    attn_long_seeds: int = 4
+    attn_fit_rhos: tuple = (0.85, 1.00, 1.15)   # paper 1 fits α₂ over ρ 0.85–1.15 (main.tex §7); above, saturation
     # (3) the attention model with LayerNorm
     ln_lr: float = 1e-3
     ln_budget: int = 60_000
@@ -75,13 +78,13 @@ PRESETS = {
     "quick": LnAblation(p=23, frac=0.6, lr=6e-3, wd=2.0, d_embed=32, hidden=64, budget=1500, tail_steps=100, seeds=2,
                         t_int=100, rhos=(0.9, 1.1), cap=3000, floor=1000, attn_p=23, attn_frac=0.6, attn_hidden=64,
                         attn_lr=1e-2, attn_budget=2000, attn_seeds=2, attn_t_int=100, attn_rhos=(0.9, 1.1),
-                        attn_cap=3000, attn_floor=1000, attn_long={1.1: 4000}, attn_long_seeds=1, ln_lr=1e-2,
+                        attn_cap=3000, attn_floor=1000, attn_long={1.1: 4000}, attn_long_seeds=1,
+                        attn_fit_rhos=(0.9, 1.1), ln_lr=1e-2,
                         ln_budget=2000, ln_fracs=(0.5, 0.7), ln_frac_ref=0.5, group_rhos=(0.9, 1.1), groups="quick"),
     # the book: the paper's models; 8 seeds per MLP cell, 4 per attention cell (the paper uses 16), attention
-    # budgets capped at 40k steps (two seeds of ρ 1.15 also at the authors' 120k)
+    # cells first capped at 40k steps, then trained on to the authors' budgets
     "book": LnAblation(),
-    "paper": LnAblation(seeds=16, attn_budget=200_000, attn_seeds=16, attn_cap=200_000, attn_long_seeds=16,
-                        attn_long={1.15: 120_000, 1.20: 200_000}, groups="paper"),
+    "paper": LnAblation(seeds=16, attn_budget=200_000, attn_seeds=16, attn_long_seeds=16, groups="paper"),
 }
 VARIANTS = ("no LN", "final LN")
 
@@ -104,11 +107,20 @@ def attn_held(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
                                                          rho, cfg.attn_t_int, cfg.attn_cap, cfg.attn_floor)]
 
 
+def _long(cfg: LnAblation, s: RunSpec) -> bool:
+    return s.rho in cfg.attn_long and s.seed < cfg.attn_long_seeds and cfg.attn_long[s.rho] > s.max_steps
+
+
 def attn_long(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
-    """The slow attention cells' first seeds with the authors' longer budgets (same run ids as in attn_held: the
-    store keeps the longer record and answers the shorter budget from it)."""
-    return [s.replace(max_steps=cfg.attn_long[s.rho]) for s in attn_held(cfg, ctl)
-            if s.rho in cfg.attn_long and s.seed < cfg.attn_long_seeds]
+    """The held attention runs whose first budget was shorter than the authors', at the authors' budget (same run
+    ids as in attn_held: the store keeps the longer record and answers the shorter budget from it)."""
+    return [s.replace(max_steps=cfg.attn_long[s.rho]) for s in attn_held(cfg, ctl) if _long(cfg, s)]
+
+
+def attn_measured(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
+    """The held attention cells as section 2 reads them: each run at the longer of its first budget and the
+    authors'."""
+    return [s.replace(max_steps=cfg.attn_long[s.rho]) if _long(cfg, s) else s for s in attn_held(cfg, ctl)]
 
 
 def group_held(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
@@ -266,8 +278,11 @@ def readout_held(w2_df, w2_ctl: dict, ab: dict) -> dict:
     return dict(values=values, table=cell_table(w2_df, ["rho"]).round(_T_ROUND))
 
 
-def attention(cfg: LnAblation, attn_df, attn_ctl: dict) -> dict:
-    """(2) Attention without LayerNorm: held cells against paper 1's, α₂ two ways."""
+def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df) -> dict:
+    """(2) Attention without LayerNorm, its held cells at the authors' budgets (`attn_df`, from attn_measured):
+    the cells against paper 1's; α₂ two ways over paper 1's fit range (`attn_fit_rhos`); each cell above that
+    range as its median over the fit's extrapolation (paper 1's saturation); and, from `first_df` (attn_held),
+    how many runs our first, shorter budgets censored and the α₂ they gave."""
     import numpy as np
 
     from .. import claims
@@ -276,56 +291,67 @@ def attention(cfg: LnAblation, attn_df, attn_ctl: dict) -> dict:
     P = claims.PAPER
     tab = cell_table(attn_df, ["rho"])
     tab["paper"] = tab.rho.map(lambda r: P["attn_noln_t"]["value"].get(round(r, 2), np.nan))
-    fit = _exp_fits(attn_df)
+    in_range = lambda df: df[df.rho.round(2).isin([round(r, 2) for r in cfg.attn_fit_rhos])]
+    fit = _exp_fits(in_range(attn_df))
+    first = _exp_fits(in_range(first_df))["censored"]
+    f = fit["median"]
+    line = (lambda r: float(np.exp(f["intercepts"][0] + f["alpha"] * r))) if np.isfinite(f["alpha"]) else None
+    beyond = tab[tab.rho > max(cfg.attn_fit_rhos) + 1e-9]
+    sat = {float(r.rho): (r.T_median / line(r.rho) if line else np.nan) for r in beyond.itertuples()}
+    sat_rho = P["attn_noln_sat"]["rho"]
+    ours_sat = next((v for r, v in sat.items() if round(r, 2) == sat_rho), np.nan)
+    # the runs our first budgets censored that were trained on to a longer budget of the authors'
+    cut = first_df[first_df.status == "censored"].set_index("run_id").max_steps if len(first_df) else {}
+    longer = sum(1 for r in attn_df.itertuples() if r.run_id in cut and r.max_steps > cut[r.run_id])
     values = {f"ln_attn_{m}_{k}": r[k] for m, r in fit.items() for k in ("alpha", "lo", "hi")}
-    values.update(ln_attn_r2=fit["median"]["r2"],
+    values.update(ln_attn_r2=f["r2"], ln_attn_median_cells=int(f.get("cells_used", 0) or 0),
                   ln_attn_paper=f"{P['alpha_attn_noln']['value']} {list(P['alpha_attn_noln']['ci'])}",
-                  ln_attn_median_cells=int(fit["median"].get("cells_used", 0) or 0), ln_attn_wc=attn_ctl["wc"],
+                  ln_attn_paper_r2=P["alpha_attn_noln"]["r2"], ln_attn_wc=attn_ctl["wc"],
+                  ln_attn_wc_paper=P["attn_noln_wc"]["value"],
                   ln_attn_tfree=attn_ctl["t_free"], ln_attn_censored=int((attn_df.status == "censored").sum()),
-                  ln_attn_runs=len(attn_df), ln_attn_cap=cfg.attn_cap)
-    return dict(df=attn_df, tab=tab, fit=fit, values=values, table=tab.round(_T_ROUND))
-
-
-def attention_long(cfg: LnAblation, long_df) -> dict:
-    """The slow cells' first seeds run on to the authors' budgets: each run's T_grok, or its budget if it did not
-    grok; paper 1's medians of those cells beside them."""
-    from .. import claims
-
-    rows = [dict(rho=r.rho, seed=r.seed, budget=r.max_steps, t_grok=r.t_grok if r.status == "grokked" else None)
-            for r in long_df.sort_values(["rho", "seed"]).itertuples()] if len(long_df) else []
-    desc = "; ".join(f"ρ = {r['rho']:.2f}, seed {r['seed']}: " + (f"grokked at step {r['t_grok']:,.0f}" if r["t_grok"]
-                                                                 else f"not within {r['budget']:,} steps") for r in rows)
-    paper = claims.PAPER["attn_noln_t"]["value"]
-    return dict(rows=rows, values={
-        "ln_attn_long": desc or "none of these runs is in the store yet", "ln_attn_long_n": len(rows),
-        "ln_attn_long_budgets": ", ".join(f"{b:,} steps at ρ = {r:.2f}" for r, b in cfg.attn_long.items()),
-        "ln_attn_long_paper": ", ".join(f"{paper[r]:,} at ρ = {r:.2f}" for r in cfg.attn_long if r in paper)})
+                  ln_attn_runs=len(attn_df), ln_attn_cap=cfg.attn_cap,
+                  ln_attn_fit_range=f"{min(cfg.attn_fit_rhos):.2f}–{max(cfg.attn_fit_rhos):.2f}",
+                  ln_attn_budgets=", ".join(f"{b:,} at ρ = {r:.2f}" for r, b in sorted(cfg.attn_long.items())),
+                  ln_attn_long_seeds=min(cfg.attn_long_seeds, cfg.attn_seeds),
+                  ln_attn_long_runs=longer,
+                  ln_attn_first_censored=int((first_df.status == "censored").sum()), ln_attn_first_runs=len(first_df),
+                  ln_attn_first_alpha=first["alpha"], ln_attn_first_lo=first["lo"], ln_attn_first_hi=first["hi"],
+                  ln_attn_sat=ours_sat, ln_attn_sat_rho=sat_rho,
+                  ln_attn_sat_paper=P["attn_noln_sat"]["value"])
+    return dict(df=attn_df, tab=tab, fit=fit, line=line, sat=sat, values=values, table=tab.round(_T_ROUND))
 
 
 def attention_figure(cfg: LnAblation, d: dict):
+    """Each run's T_grok (or its budget, if censored), the cells' medians, the fit over paper 1's range carried on
+    dashed beyond it, and paper 1's medians."""
     import matplotlib.pyplot as plt
     import numpy as np
 
     from .. import claims, plots
 
     tab, df = d["tab"], d["df"]
-    fig, ax = plt.subplots(figsize=(6.2, 4))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
     if len(tab):
+        ok, cens = df[df.status == "grokked"], df[df.status == "censored"]
+        ax.scatter(ok.rho - 0.006, ok.t_grok, s=12, color=plots.OURS, alpha=0.45, label="ours: one run")
+        if len(cens):
+            ax.scatter(cens.rho - 0.006, cens.steps_run, marker="^", color="grey", label="ours: no grok by its budget")
         ax.errorbar(tab.rho, tab.T_median, yerr=[tab.T_median - tab.ci_lo, tab.ci_hi - tab.T_median], fmt="o",
                     color=plots.OURS, capsize=3, label="ours: median of grokked")
-        cens = df[df.status == "censored"]
-        if len(cens):
-            ax.scatter(cens.rho, cens.steps_run, marker="^", color="grey", label="censored run (its budget)")
-        fc = d["fit"]["censored"]
-        if np.isfinite(fc["alpha"]):
-            rr = np.linspace(min(cfg.attn_rhos), max(cfg.attn_rhos), 30)
-            ax.plot(rr, np.exp(fc["intercepts"][0] + fc["alpha"] * rr), color=plots.OURS, lw=1,
-                    label=f"censored regression: α₂ = {fc['alpha']:.1f}")
+        if d["line"]:
+            a, b = min(cfg.attn_fit_rhos), max(cfg.attn_fit_rhos)
+            rr = np.linspace(a, b, 30)
+            ax.plot(rr, [d["line"](r) for r in rr], color=plots.OURS, lw=1.2,
+                    label=f"ours: α₂ = {d['fit']['median']['alpha']:.1f} over ρ {a:.2f}–{b:.2f}")
+            if max(cfg.attn_rhos) > b:
+                rr = np.linspace(b, max(cfg.attn_rhos), 10)
+                ax.plot(rr, [d["line"](r) for r in rr], color=plots.OURS, lw=1.2, ls="--")
     pv = claims.PAPER["attn_noln_t"]["value"]
     ax.plot(list(pv), list(pv.values()), "x", color=plots.PAPER, ms=9,
-            label=f"paper 1 (α₂ = {claims.PAPER['alpha_attn_noln']['value']})")
-    ax.set(yscale="log", xlabel="held norm ρ", ylabel="$T_\\mathrm{grok}$ (steps)", title="Attention without LayerNorm")
-    ax.legend()
+            label=f"paper 1: medians (α₂ = {claims.PAPER['alpha_attn_noln']['value']})")
+    ax.set(yscale="log", xlabel="held norm ρ (× W_c)", ylabel="$T_\\mathrm{grok}$ (steps)",
+           title="Attention without LayerNorm, at the authors' budgets")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -465,12 +491,18 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
         dict(claim="MLP without LN: α over ρ 0.85–1.30", key="table1_lr1e-3",
              paper=f"{alpha_t1:.2f} (Table 1, η = 1e-3, same four ρ)", ours=fmt(noln),
              verdict=claims.exponent_verdict(noln, alpha_t1) if noln else "not measured"),
-        dict(claim="attention without LN: α₂ (censored regression)", key="alpha_attn_noln",
+        dict(claim=f"attention without LN: α₂ over ρ {attn['values']['ln_attn_fit_range']} (censored regression)",
+             key="alpha_attn_noln",
              paper=f"{P['alpha_attn_noln']['value']} {list(P['alpha_attn_noln']['ci'])}", ours=fmt(attn["fit"]["censored"]),
              verdict=claims.exponent_verdict(attn["fit"]["censored"], P["alpha_attn_noln"]["value"])),
-        dict(claim="attention without LN: α₂ (median of grokked)", key="alpha_attn_noln",
+        dict(claim=f"attention without LN: α₂ over ρ {attn['values']['ln_attn_fit_range']} (median of grokked)",
+             key="alpha_attn_noln",
              paper=f"{P['alpha_attn_noln']['value']}", ours=fmt(attn["fit"]["median"]),
              verdict=claims.exponent_verdict(attn["fit"]["median"], P["alpha_attn_noln"]["value"])),
+        dict(claim=f"attention without LN: saturation, T(ρ {attn['values']['ln_attn_sat_rho']:.2f}) / the fit's "
+                   "extrapolation", key="attn_noln_sat", paper=f"{P['attn_noln_sat']['value']:.2f}",
+             ours=num(attn["values"]["ln_attn_sat"], ".2f"),
+             verdict=claims.verdict(attn["values"]["ln_attn_sat"], P["attn_noln_sat"]["value"])),
         dict(claim="attention with LN: total ‖W‖ at T_grok is not concentrated (CV across fractions)",
              key="attn_ln_total_cv", paper=f"CV ≥ {total_min} %", ours=num(v["ln_cv_total"], ".1f", " %"),
              verdict=claims.above_verdict(v["ln_cv_total"], total_min)),
