@@ -146,15 +146,18 @@ def test_attention_cells_run_to_the_authors_budgets_and_alpha2_is_fitted_over_th
     for name in ("book", "paper"):
         cfg = ln_ablation.PRESETS[name]
         assert cfg.attn_long == claims.PAPER["attn_noln_budget"]["value"]
-        assert cfg.attn_long_seeds == cfg.attn_seeds
+        assert all(ln_ablation.long_seeds(cfg, r) >= min(2, cfg.attn_seeds) for r in cfg.attn_long)
         assert cfg.attn_fit_rhos == (0.85, 1.00, 1.15) and set(cfg.attn_rhos) >= {0.85, 1.00, 1.15, 1.20}
+    assert ln_ablation.long_seeds(ln_ablation.PRESETS["paper"], 1.20) == 16
     # a held spec whose first budget is shorter than the authors' runs to theirs; a longer one keeps its own
     cfg = ln_ablation.PRESETS["book"]
     ctl = dict(wc=36.0, t_free=7644.0)
     first = {(s.rho, s.seed): s for s in ln_ablation.attn_held(cfg, ctl)}
     for s in ln_ablation.attn_measured(cfg, ctl):
         f = first[(s.rho, s.seed)]
-        assert s.run_id == f.run_id and s.max_steps == max(f.max_steps, cfg.attn_long[s.rho])
+        authors = cfg.attn_long[s.rho] if s.seed < ln_ablation.long_seeds(cfg, s.rho) else 0
+        assert s.run_id == f.run_id and s.max_steps == max(f.max_steps, authors)
+    assert ln_ablation.long_seeds(cfg, 1.20) == 2       # the book's ρ 1.20 cell: 2 of its 4 seeds (CPU time)
 
 
 def test_ln_ablation_book_plan_is_the_stored_chapter_3():
@@ -165,7 +168,7 @@ def test_ln_ablation_book_plan_is_the_stored_chapter_3():
     studies = ln_ablation.plan(ln_ablation.PRESETS["book"], store)
     assert {k: len(v) for k, v in studies.items()} == {
         "MLP controls": 16, "attention controls": 4, "attention with LN across fractions": 16, "MLP W2 held": 32,
-        "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 16,
+        "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 14,
         "attention with LN, group held": 8, "group holds: control": 8,
         "group holds: held": 56}
     for name, specs in studies.items():
