@@ -288,9 +288,9 @@ def readout_held(w2_df, w2_ctl: dict, ab: dict) -> dict:
 
 def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df) -> dict:
     """(2) Attention without LayerNorm, its held cells at the authors' budgets (`attn_df`, from attn_measured):
-    the cells against paper 1's; α₂ two ways over paper 1's fit range (`attn_fit_rhos`); each cell above that
-    range as its median over the fit's extrapolation (paper 1's saturation); and, from `first_df` (attn_held),
-    how many runs our first, shorter budgets censored and the α₂ they gave."""
+    the cells against paper 1's; α₂ two ways over paper 1's fit range (`attn_fit_rhos`); the cell at paper 1's
+    saturation ρ as its median over the fit's extrapolation; and, from `first_df` (attn_held), how many runs our
+    first, shorter budgets censored and the α₂ they gave."""
     import numpy as np
 
     from .. import claims
@@ -304,10 +304,9 @@ def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df) -> dict:
     first = _exp_fits(in_range(first_df))["censored"]
     f = fit["median"]
     line = (lambda r: float(np.exp(f["intercepts"][0] + f["alpha"] * r))) if np.isfinite(f["alpha"]) else None
-    beyond = tab[tab.rho > max(cfg.attn_fit_rhos) + 1e-9]
-    sat = {float(r.rho): (r.T_median / line(r.rho) if line else np.nan) for r in beyond.itertuples()}
-    sat_rho = P["attn_noln_sat"]["rho"]
-    ours_sat = next((v for r, v in sat.items() if round(r, 2) == sat_rho), np.nan)
+    sat_rho = P["attn_noln_sat"]["rho"]                 # paper 1's saturation: the cell there over the line
+    at = tab[tab.rho.round(2) == sat_rho]
+    ours_sat = float(at.T_median.iloc[0] / line(sat_rho)) if len(at) and line else np.nan
     # the runs our first budgets censored that were trained on to a longer budget of the authors'
     cut = first_df[first_df.status == "censored"].set_index("run_id").max_steps if len(first_df) else {}
     longer = sum(1 for r in attn_df.itertuples() if r.run_id in cut and r.max_steps > cut[r.run_id])
@@ -326,7 +325,7 @@ def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df) -> dict:
                   ln_attn_first_alpha=first["alpha"], ln_attn_first_lo=first["lo"], ln_attn_first_hi=first["hi"],
                   ln_attn_sat=ours_sat, ln_attn_sat_rho=sat_rho,
                   ln_attn_sat_paper=P["attn_noln_sat"]["value"])
-    return dict(df=attn_df, tab=tab, fit=fit, line=line, sat=sat, values=values, table=tab.round(_T_ROUND))
+    return dict(df=attn_df, tab=tab, fit=fit, line=line, values=values, table=tab.round(_T_ROUND))
 
 
 def _seeds_text(cfg: LnAblation) -> str:
