@@ -3,6 +3,7 @@ statistics over seeds: grok_core.protocol.cell_table)."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -39,29 +40,90 @@ HEADERS = {"t_grok": "T_grok", "t_mem": "T_mem", "T_median": "median T_grok", "T
            "T_eta_lam": "T_grok·ηλ", "delay_eta_lam": "delay·ηλ", "clamp_group": "group held"}
 
 
-def _cell(x, digits: int) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
+# Columns that hold a grid's parameter: shown at the precision of the grid, so distinct values stay distinct.
+PARAM_COLUMNS = {"rho", "lr", "wd", "frac", "p", "n_train", "seed", "t_int", "eta", "lam", "m", "ρ", "η", "λ"}
+# Columns that hold step counts: whole numbers; an infinite one is a run that did not grok.
+STEP_COLUMNS = {"t_grok", "t_mem", "T_mem", "T_grok", "T_median", "T_km", "ci_lo_T", "ci_hi_T", "max_steps", "budget", "delay",
+                "free_T", "t_free", "prediction"}
+
+
+def _is_num(x) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, (float, np.floating)) and np.isnan(x))
+
+
+def _cell(x, digits: int, steps: bool = False) -> str:
+    """One value as the book prints it: three significant figures at most below 1, `digits` decimals from 1 to
+    100, whole numbers from 100 on and for step counts; '—' for a missing value; 'did not grok' for an infinite
+    step count."""
+    if _missing(x):
         return "—"
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+    if not _is_num(x):
         return str(x)
     if np.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if float(x).is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
+        return ("did not grok" if steps else "∞") if x > 0 else "−∞"
+    x = float(x)
+    if steps or abs(x) >= 100 or (x.is_integer() and abs(x) < 1e15):
+        return f"{round(x):,}".replace("-", "−")
     if abs(x) < 0.01:
-        return f"{x:.2g}"
-    return f"{x:,.{digits}f}" if abs(x) >= 1 else f"{x:.{digits + 1}g}"
+        return f"{x:.2g}".replace("-", "−")
+    s = f"{x:,.{digits}f}" if abs(x) >= 1 else f"{x:#.{digits + 1}g}"
+    return s.replace("-", "−")
+
+
+def _grid_format(values) -> callable:
+    """A formatter for a parameter column: the fewest decimals (at most 6) at which every value of the column is
+    written exactly as its shortest form, so 0.85, 1.0 and 1.15 read 0.85, 1.00, 1.15 and never collide."""
+    nums = [float(v) for v in values if _is_num(v) and not _missing(v) and np.isfinite(v)]
+    dec = 0
+    for v in nums:
+        s = np.format_float_positional(v, trim="-")
+        dec = max(dec, len(s.split(".")[1]) if "." in s else 0)
+    dec = min(dec, 6)
+    return lambda x: "—" if _missing(x) else (f"{float(x):,.{dec}f}" if _is_num(x) and np.isfinite(x) else _cell(x, 2))
+
+
+def shown(df: pd.DataFrame, digits: int = 2, headers: dict | None = None) -> pd.DataFrame:
+    """A DataFrame as the book prints it, every cell a string: flat readable headers, no index column unless it
+    carries names, parameter columns at their grid's precision, step counts whole."""
+    d = df.reset_index() if any(n is not None for n in df.index.names) else df.reset_index(drop=True)
+    if isinstance(d.columns, pd.MultiIndex):
+        d.columns = [" ".join(str(c) for c in col if str(c)) for col in d.columns]
+    raw = [str(c) for c in d.columns]
+    names = {**HEADERS, **(headers or {})}
+    out = {}
+    for c, col in zip(raw, d.columns):
+        v = d[col]
+        if c in PARAM_COLUMNS:
+            f = _grid_format(v)
+        else:
+            steps = c in STEP_COLUMNS
+            f = lambda x, steps=steps: _cell(x, digits, steps)
+        out[names.get(c, c.replace("_", " "))] = [f(x) for x in v]
+    return pd.DataFrame(out)
 
 
 def table(df: pd.DataFrame, digits: int = 2, headers: dict | None = None):
-    """A DataFrame as the book shows tables: no index column unless it carries names, whole numbers without
-    '.0', missing values as '—', infinities as '∞', readable headers, no truncated cells."""
-    d = df.reset_index() if any(n is not None for n in df.index.names) else df.reset_index(drop=True)
-    names = {**HEADERS, **(headers or {})}
-    d = d.rename(columns=lambda c: names.get(c, str(c).replace("_", " ")))
-    d.columns = [str(c) for c in d.columns]
-    uid = hashlib.sha256(d.to_csv().encode()).hexdigest()[:8]         # stable ids: nbval compares the HTML
-    return d.style.hide(axis="index").format(lambda x: _cell(x, digits)).set_uuid(uid)
+    """The one table style of the book: `shown` cells, padded, numbers right-aligned. The table's HTML id is a
+    hash of what it shows, so a last-bit difference in a value (another CPU, another thread count) that does
+    not change a printed cell does not change the page."""
+    s = shown(df, digits, headers)
+    uid = hashlib.sha256(s.to_csv().encode()).hexdigest()[:8]         # stable ids: nbval compares the HTML
+    numeric = [c for c in s.columns if len(s) and s[c].map(_numeric_text).all()]
+    styles = [{"selector": "th, td", "props": "padding: 0.25em 0.7em;"},
+              {"selector": "th", "props": "text-align: left;"}]
+    st = s.style.hide(axis="index").set_uuid(uid).set_table_styles(styles)
+    if numeric:
+        st = st.set_table_styles({c: [{"selector": "td", "props": "text-align: right;"}] for c in numeric},
+                                 overwrite=False)
+    return st
+
+
+def _numeric_text(s: str) -> bool:
+    return bool(re.fullmatch(r"[−-]?[\d,]*\.?\d+(e[−+-]?\d+)?|—|∞|did not grok", s))
 
 
 def scorecard(rows: list[dict], glue_as: str | None = "scorecard", verdicts: tuple = claims.VERDICTS,

@@ -20,3 +20,31 @@ def test_scorecard_refuses_an_unknown_verdict():
         scorecard([dict(claim="x", key=None, paper="1", ours="1", verdict="kind of")], glue_as=None)
     card = scorecard([dict(claim="x", key="alpha_shared", paper="7.49", ours="7.50", verdict="replicated")], glue_as=None)
     assert "paper 1 §6" in card.to_html()
+
+
+def test_table_id_and_html_do_not_move_with_the_last_bit_of_a_value():
+    """nbval compares a page's HTML on every CPU: a fit's last bit differs between machines (AMD EPYC vs Intel),
+    so nothing in a table's HTML may depend on more than the printed cells."""
+    df = pd.DataFrame(dict(rho=[0.85, 1.15], T_median=[1494.25, 2800.0], alpha=[7.5712345678, 0.99612345]))
+    nudged = df.assign(T_median=np.nextafter(df.T_median, np.inf), alpha=np.nextafter(df.alpha, -np.inf))
+    assert not nudged.equals(df)
+    assert table(nudged).to_html() == table(df).to_html()
+
+
+def test_parameter_columns_keep_grid_values_distinct():
+    html = table(pd.DataFrame(dict(rho=[0.70, 0.85, 1.0, 1.15, 1.30], lr=[1e-4, 5e-4, 1e-3, 2e-3, 8e-3]))).to_html()
+    for shown in ("0.70", "0.85", "1.00", "1.15", "1.30", "0.0001", "0.0005", "0.0010", "0.0080"):
+        assert f">{shown}<" in html, shown
+
+
+def test_step_counts_are_whole_ratios_keep_their_figures_and_infinite_times_read_did_not_grok():
+    html = table(pd.DataFrame(dict(t_grok=[6930.5, 650.28, np.inf], ratio=[1.4, 0.9, 9.7]))).to_html()
+    for shown in (">6,930<", ">650<", ">did not grok<", ">1.40<", ">0.900<", ">9.70<"):
+        assert shown in html, shown
+    assert "6,930.5" not in html and "650.28" not in html
+
+
+def test_multiindex_headers_are_flat():
+    df = pd.DataFrame([[1.0, 2.0]], columns=pd.MultiIndex.from_tuples([("median", "0.8"), ("median", "0.9")]))
+    html = table(df).to_html()
+    assert ">median 0.8<" in html and "('median'" not in html

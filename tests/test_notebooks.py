@@ -1,6 +1,7 @@
 """Every template runs under papermill with its quick preset; every executed page in book/ has a title and
 holds its figures (an environment with MPLBACKEND=Agg would silently drop them)."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,15 @@ def test_template_is_narrative_with_its_experiments_in_grok_core(template):
     glues (a template that grows past ~120 lines of code has taken experiment code back into cells)."""
     assert code_lines(json.loads(template.read_text())) <= 120
     assert code_lines({"cells": [{"cell_type": "code", "source": ["# a\n", "\n", "x = 1\n"]}]}) == 1
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_no_table_cell_reads_nan_or_inf(page):
+    """A reader never sees a raw float: missing is '—', a time that never came 'did not grok'."""
+    nb = json.loads(page.read_text())
+    for c in nb["cells"]:
+        for o in c.get("outputs", []) if c["cell_type"] == "code" else []:
+            html = "".join(o.get("data", {}).get("text/html", ""))
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S)
+            bad = [x for x in cells if re.search(r"\b(nan|NaN|inf|None)\b|inf×", x)]
+            assert not bad, f"{page.name}: table cells {bad[:3]}"

@@ -598,7 +598,8 @@ def score(cfg: OneLaw, h: dict, n: dict) -> list[dict]:
              paper=f"α = {P['alpha_shared']['value']}", ours=f"{fit['alpha']:.2f} [{fit['lo']:.2f}, {fit['hi']:.2f}]",
              verdict=v["paper 1's exponential law"]),
         dict(claim="transformer held at ρ·W_c: largest T_grok(held) / T_grok(free) (paper 1's LayerNorm result)",
-             key="attn_ln_hold_max", paper=f"≤ {P['attn_ln_hold_max']['value']:g}×", ours=f"{h['max_ratio']:.2f}×",
+             key="attn_ln_hold_max", paper=f"≤ {P['attn_ln_hold_max']['value']:g}×", ours=(f"{h['max_ratio']:.2f}×" if np.isfinite(h['max_ratio'])
+                                                                           else "∞: a held cell's median did not grok"),
              verdict=v["paper 1's LayerNorm bound"]),
         dict(claim="transformer held above W_c: runs that grok within the budget (paper 2's contraction picture)",
              key=None, paper="none", ours=f"{h['n_above']} of {len(h['above'])}",
