@@ -147,6 +147,7 @@ def main(argv=None) -> int:
     sm.add_argument("--by", default="task,model,p,frac,lr,wd,rho", help="comma-separated spec fields")
     ex = sub.add_parser("export", help="write stored records into one .tar.gz")
     ex.add_argument("archive")
+    ex.add_argument("--overwrite", action="store_true", help="replace an existing archive file (never a store's record)")
     im = sub.add_parser("import", help="take the records of a .tar.gz made by export")
     im.add_argument("archive")
     args = ap.parse_args(argv)
@@ -180,6 +181,9 @@ def main(argv=None) -> int:
             if len(df):
                 cols = ["run_id", "task", "model", "p", "frac", "lr", "wd", "rho", "seed", "status", "t_mem",
                         "t_grok", "steps_run"]
+                if (df.status == "failed").any():           # say why a run failed, where the record says
+                    df["why"] = [(f or "") if st == "failed" else "" for st, f in zip(df.status, df.failure)]
+                    cols.append("why")
                 print(df[cols].to_string(index=False))
             print(f"{len(df)} runs in {store.root}")
         elif args.cmd == "summary":
@@ -198,10 +202,15 @@ def main(argv=None) -> int:
             out["median_norm_at_grok"] = g["norm_at_grok"].median()
             print(out.to_string())
         elif args.cmd == "export":
-            print(f"exported {store.export(args.archive)} runs to {args.archive}")
+            print(f"exported {store.export(args.archive, overwrite=args.overwrite)} runs to {args.archive}")
         elif args.cmd == "import":
             print(f"imported {store.import_(args.archive)} runs into {store.root}")
     except (ValueError, FileNotFoundError, yaml.YAMLError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:             # full disk, read-only store, a file where a folder belongs: one line
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"error: {e.strerror or e}{where}: check that the store {store.root} is a writable folder "
+              "with free space", file=sys.stderr)
         return 2
     return 0

@@ -71,18 +71,61 @@ def check(rec) -> RunSpec:
             _fail(f"curve {k} has {np.asarray(v).shape} points, the step curve {step.shape}")
     if s["steps_run"] != int(step[-1]):
         _fail(f"steps_run {s['steps_run']} is not the last logged step {int(step[-1])}")
-    if s["status"] == "failed":
-        return spec
-    if not all(np.all(np.isfinite(np.asarray(v, float))) for v in c.values()):
-        _fail("a curve holds a non-finite value but the run is not marked failed")
+    if "max_steps" not in spec_d:
+        _fail("its spec names no max_steps (the budget is never taken from a default)")
+    if s["steps_run"] > spec.max_steps:
+        _fail(f"steps_run {s['steps_run']} is past the budget max_steps={spec.max_steps}")
+    _check_derived(spec, s, c, step)
+    return spec
+
+
+STOP_REASONS = (None, "budget", "tail", "chance", "failed")
+
+
+def _same(stored, derived) -> bool:
+    """A stored summary number against the value its curves give (float32 curves; nan equals nan)."""
+    if derived is None or stored is None:
+        return stored is None and derived is None
+    if isinstance(stored, bool) or not isinstance(stored, (int, float)):
+        return False
+    if math.isnan(derived) or math.isnan(stored):
+        return math.isnan(derived) and math.isnan(stored)
+    return math.isclose(stored, derived, rel_tol=1e-5, abs_tol=1e-7)
+
+
+def _check_derived(spec: RunSpec, s: dict, c: dict, step) -> None:
+    """Every summary field that the curves determine must be what they say: the status, both times, the norms
+    at those times, the final values and the reason the run stopped."""
+    finite = all(np.all(np.isfinite(np.asarray(v, float))) for v in c.values())
+    if (s["status"] == "failed") == finite:
+        _fail(f"status {s['status']!r} but its curves are {'all finite' if finite else 'not all finite'}")
     t_mem = first_crossing(step, c["train_acc"], spec.mem_threshold)
     t_grok = first_crossing(step, c["test_acc"], spec.grok_threshold)
     if s["t_mem"] != t_mem or s["t_grok"] != t_grok:
         _fail(f"summary says T_mem {s['t_mem']}, T_grok {s['t_grok']}; its curves say {t_mem}, {t_grok}")
-    if (s["status"] == "grokked") != (t_grok is not None):
+    if s["status"] != "failed" and (s["status"] == "grokked") != (t_grok is not None):
         _fail(f"status {s['status']!r} but T_grok {t_grok}")
-    if t_grok is not None:
-        at = float(np.asarray(c["weight_norm"])[np.searchsorted(step, t_grok)])
-        if s.get("norm_at_grok") is None or not math.isclose(s["norm_at_grok"], at, rel_tol=1e-5):
-            _fail(f"norm_at_grok {s.get('norm_at_grok')} is not the norm curve's {at} at T_grok")
-    return spec
+    norm = np.asarray(c["weight_norm"], float)
+    at = lambda t: None if t is None else float(norm[np.searchsorted(step, t)])
+    derived = dict(norm_at_mem=at(t_mem), norm_at_grok=at(t_grok),
+                   final_train_acc=float(np.asarray(c["train_acc"], float)[-1]),
+                   final_test_acc=float(np.asarray(c["test_acc"], float)[-1]), final_norm=float(norm[-1]))
+    for k, v in derived.items():
+        if not _same(s.get(k), v):
+            _fail(f"{k} {_short(s.get(k))} is not the curves' {v}")
+    reason = s.get("stop_reason")
+    if reason not in STOP_REASONS:
+        _fail(f"stop_reason {_short(reason)} is not one of {STOP_REASONS}")
+    if reason is not None and ((reason == "failed") != (s["status"] == "failed")
+                               or reason == "tail" and s["status"] != "grokked"
+                               or reason == "chance" and s["status"] != "censored"):
+        _fail(f"stop_reason {reason!r} does not fit status {s['status']!r}")
+    if reason == "budget" and s["steps_run"] != log_grid(spec.log, spec.log_density, spec.log_every,
+                                                         spec.max_steps)[-1]:
+        _fail(f"stop_reason 'budget' but the run stopped at {s['steps_run']}, before its budget's last logged step")
+
+
+def _short(v, n: int = 60) -> str:
+    """A value for an error message, cut so that a huge one cannot flood the message."""
+    r = repr(v)
+    return r if len(r) <= n else r[:n] + f"… ({len(r):,} characters)"

@@ -13,6 +13,7 @@ import fcntl
 import io
 import json
 import os
+import stat
 import tarfile
 import tempfile
 import time
@@ -40,7 +41,8 @@ def answer(record: dict, spec: RunSpec) -> dict | None:
     after this budget is cut to a censored one."""
     s = record["summary"]
     end = _budget_end(spec)
-    if s["status"] == "censored" and s["steps_run"] < end:
+    stopped_early = s.get("stop_reason") == "chance"      # a collapsed run stops there whatever its budget
+    if s["status"] == "censored" and s["steps_run"] < end and not stopped_early:
         return None
     if s["status"] == "grokked" and s["t_grok"] > end or s["status"] == "censored" and s["steps_run"] > end:
         keep = record["curves"]["step"] <= end
@@ -93,14 +95,45 @@ def _fsync_dir(path: Path):
         os.close(fd)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+class StoreWriteError(OSError):
+    """The store cannot be written (read-only, full, not a folder): a command stops with one line."""
+
+
+_REPORTED: set = set()       # records outside their folder, reported once per process
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _extends(new: dict, old: dict) -> bool:
+    """May `new` replace the stored `old` record of the same run id (the same spec but for the budget)? Only a
+    record that ran further, and never a failed one over a good one; a failed old record gives way to any good
+    one. A record of as many steps never replaces another: the first one stays."""
+    ns, os_ = new["summary"], old["summary"]
+    if os_["status"] == "failed":
+        return ns["status"] != "failed" or ns["steps_run"] > os_["steps_run"]
+    return ns["status"] != "failed" and ns["steps_run"] > os_["steps_run"]
+
+
+def _refusal(new: dict, old: dict | None) -> str:
+    """Why `put` refused `new`, in words."""
+    if old is None:
+        return "the store could not take it"
+    ns, os_ = new["summary"], old["summary"]
+    if ns["status"] == "failed":
+        return "it is a failed run and the store holds a good record of it"
+    if ns["steps_run"] == os_["steps_run"]:
+        differs = encode(new) != encode(old)
+        return ("the store holds a different record of this run with as many steps (kept; the archive's is "
+                "refused)" if differs else "the store holds this record already")
+    return f"the store holds this run with more steps ({os_['steps_run']:,} against {ns['steps_run']:,})"
+
+
+def _claim_offset(run_id: str) -> int:
+    """Where a run's claim byte lies in the claims file: its id's first 15 hex digits (ids are 16 hex digits;
+    a lock on a byte past the end of a file is allowed and takes no disk space)."""
+    return int(run_id[:15], 16)
 
 
 class Store:
@@ -117,18 +150,25 @@ class Store:
     # ------------------------------------------------------------------ read
     def load(self, run_id: str) -> dict | None:
         path = self.path(run_id)
-        if not path.exists():
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            warnings.warn(f"unreadable record {path} ({e.strerror}); it will be retrained")
             return None
         try:
-            if path.stat().st_size > MAX_RECORD_BYTES:
-                raise ValueError(f"the file has {path.stat().st_size:,} bytes")
+            if not stat.S_ISREG(st.st_mode):    # a FIFO, a device or a link is never read (it could block or never end)
+                raise ValueError("it is not a regular file")
+            if st.st_size > MAX_RECORD_BYTES:
+                raise ValueError(f"the file has {st.st_size:,} bytes")
             rec = decode(path.read_bytes())
             found = check(rec).run_id
             if found != run_id:
                 raise ValueError(f"its spec hashes to {found}")
             return rec
-        except (OSError, ValueError) as e:
-            warnings.warn(f"unreadable record {path} ({e}); it will be retrained")
+        except Exception as e:  # noqa: BLE001 - one bad record is reported and missing; it never stops a command
+            warnings.warn(f"unreadable record {path} ({_short(str(e), 200)}); it will be retrained")
             return None
 
     def get(self, spec: RunSpec) -> dict | None:
@@ -136,7 +176,16 @@ class Store:
         return answer(rec, spec) if rec is not None else None
 
     def ids(self) -> list[str]:
-        return sorted(p.stem for p in self.runs.glob("*/*.npz"))
+        """Run ids of the records in their own folders (runs/<id[:2]>/); a record elsewhere is reported, once
+        per command, and not counted (the store never finds it by id)."""
+        out = []
+        for p in self.runs.glob("*/*.npz"):
+            if p.parent.name == p.stem[:2]:
+                out.append(p.stem)
+            elif str(p) not in _REPORTED:
+                _REPORTED.add(str(p))
+                warnings.warn(f"{p} is not in its run's folder runs/{p.stem[:2]}/: not counted")
+        return sorted(out)
 
     def all(self):
         for run_id in self.ids():
@@ -156,17 +205,22 @@ class Store:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     def put(self, record: dict, refuse_equal: bool = False) -> bool:
-        """Write `record` atomically unless the store holds a good record of the same run that ran more steps
-        (or as many, with `refuse_equal`). Returns whether it was written. Raises ValueError for an invalid
-        record: nothing that `load` would reject is ever written."""
+        """Write `record` atomically unless the store holds a good record of the same run that ran as many
+        steps or more (`_extends`); a record it replaces is moved to <root>/replaced/, never deleted. Returns
+        whether it was written. Raises ValueError for an invalid record: nothing that `load` would reject is
+        ever written. (`refuse_equal` is kept for callers; equal budgets are always refused.)"""
         spec = check(record)
         path = self.path(spec.run_id)
         with self._lock(path.parent):                 # check and write as one step against other writers
-            old = self.load(spec.run_id) if path.exists() else None
-            if old is not None and old["summary"]["status"] != "failed":
-                new_steps, old_steps = record["summary"]["steps_run"], old["summary"]["steps_run"]
-                if old_steps > new_steps or (refuse_equal and old_steps == new_steps):
-                    return False
+            old = self.load(spec.run_id) if os.path.lexists(path) else None
+            if old is not None and not _extends(record, old):
+                return False
+            if old is not None:                       # what a record replaces is kept, never deleted
+                aside = self.root / "replaced" / f"{spec.run_id}.{old['summary']['steps_run']}.npz"
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, aside)
+                warnings.warn(f"run {spec.run_id}: its record of {old['summary']['steps_run']:,} steps is replaced "
+                              f"by one of {record['summary']['steps_run']:,}; the old one is kept as {aside}")
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as f:
@@ -182,10 +236,10 @@ class Store:
         return True
 
     def clean_tmp(self, max_age_s: float = 3600.0) -> int:
-        """Remove temporary files that a killed writer left behind (older than `max_age_s`, so that a write
-        in progress elsewhere is never touched)."""
+        """Remove temporary files that a killed writer left behind, and the claim files of older versions
+        (older than `max_age_s`, so that a write in progress elsewhere is never touched)."""
         n, now = 0, time.time()
-        for tmp in self.runs.glob("*/*.tmp"):
+        for tmp in [*self.runs.glob("*/*.tmp"), *self.runs.glob("*/*.claim")]:   # .claim: older sweeps' claims
             try:
                 if now - tmp.stat().st_mtime > max_age_s:
                     tmp.unlink()
@@ -196,40 +250,48 @@ class Store:
 
     @contextlib.contextmanager
     def claim(self, specs: list[RunSpec]):
-        """Claim the runs this process will train: yields those no live process has claimed (a claim whose
-        owner died is taken over); the claims are released on exit. Two sweeps on one store so train each run
-        once: the second waits for the first one's records."""
+        """Claim the runs this process will train: yields those no other live process has claimed; the claims
+        are released on exit. A claim is a one-byte POSIX record lock, at an offset given by the run id, on the
+        store's file `runs/.claims`: the operating system releases it the moment its owner dies, so a dead,
+        zombie or unrelated process (a reused pid) never holds a run. Two sweeps on one store so train each
+        run once: the second waits for the first one's records."""
+        self.runs.mkdir(parents=True, exist_ok=True)
+        f = open(self.runs / ".claims", "a+b")
         mine = []
         try:
             for s in specs:
-                folder = self.path(s.run_id).parent
-                folder.mkdir(parents=True, exist_ok=True)
-                claim = folder / f"{s.run_id}.claim"
-                with self._lock(folder):
-                    if claim.exists():
-                        try:
-                            owner = int(claim.read_text().strip() or 0)
-                        except (OSError, ValueError):
-                            owner = 0
-                        if owner and owner != os.getpid() and _alive(owner):
-                            continue
-                    claim.write_text(str(os.getpid()))
+                try:
+                    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _claim_offset(s.run_id))
+                except OSError:                    # EAGAIN / EACCES: another live process holds it
+                    continue
                 mine.append(s)
             yield mine
         finally:
-            for s in mine:
-                try:
-                    self.path(s.run_id).with_suffix(".claim").unlink()
-                except OSError:
-                    pass
+            f.close()                              # releases every lock this process holds on the file
 
     # ------------------------------------------------------------------ archives
-    def export(self, archive: str | Path, run_ids=None) -> int:
-        """Write the records (all, or `run_ids`) into one .tar.gz, e.g. to bring GPU runs home."""
+    def export(self, archive: str | Path, run_ids=None, overwrite: bool = False) -> int:
+        """Write the records (all, or `run_ids`) into one .tar.gz, e.g. to bring GPU runs home. The archive is
+        never written inside the store, over an existing file unless `overwrite`, or over a directory; it is
+        written to a temporary file and renamed into place, so a failed export leaves nothing half-written."""
+        archive = Path(archive)
+        here = archive.expanduser().resolve()
+        if here == self.root.resolve() or self.root.resolve() in here.parents:
+            raise ValueError(f"export to {archive} refused: it is inside the store {self.root}; name a file outside it")
+        if here.is_dir():
+            raise ValueError(f"export to {archive} refused: it is a directory; name the archive file, e.g. runs.tar.gz")
+        if here.exists() and not overwrite:
+            raise ValueError(f"export to {archive} refused: the file exists (pass --overwrite to replace it)")
         run_ids = self.ids() if run_ids is None else list(run_ids)
-        with tarfile.open(archive, "w:gz") as tar:
-            for run_id in run_ids:
-                tar.add(self.path(run_id), arcname=f"runs/{run_id[:2]}/{run_id}.npz")
+        fd, tmp = tempfile.mkstemp(dir=here.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f, tarfile.open(fileobj=f, mode="w:gz") as tar:
+                for run_id in run_ids:
+                    tar.add(self.path(run_id), arcname=f"runs/{run_id[:2]}/{run_id}.npz")
+            os.replace(tmp, here)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         return len(run_ids)
 
     def import_(self, archive: str | Path) -> int:
@@ -247,7 +309,10 @@ class Store:
             except (OSError, tarfile.TarError, EOFError, zlib.error) as e:
                 raise ValueError(f"archive {archive} is damaged or truncated ({e})") from e
             for member in members:
-                if not (member.isfile() and member.name.endswith(".npz")):
+                if not member.name.endswith(".npz"):
+                    continue
+                if not member.isfile():
+                    warnings.warn(f"skipped {member.name} in {archive}: not a regular file (a link, device or FIFO)")
                     continue
                 try:
                     if member.size > MAX_RECORD_BYTES:
@@ -256,8 +321,15 @@ class Store:
                     spec = check(rec)
                     if Path(member.name).stem != spec.run_id:
                         raise ValueError("file name does not match the spec's id")
-                    if not self.put(rec, refuse_equal=True):
-                        raise ValueError("the store holds this run already, with at least as many steps")
+                    try:
+                        taken = self.put(rec, refuse_equal=True)
+                    except OSError as e:       # the store cannot be written: stop, do not skip every member
+                        raise StoreWriteError(e.errno, f"cannot write into the store: {e.strerror}", e.filename) from e
+                    if not taken:
+                        old = self.load(spec.run_id)
+                        raise ValueError(_refusal(rec, old))
+                except StoreWriteError:
+                    raise
                 except (OSError, ValueError, tarfile.TarError, EOFError, zlib.error) as e:
                     warnings.warn(f"skipped {member.name} in {archive}: {e}")
                     continue
@@ -272,7 +344,7 @@ def frame(records) -> pd.DataFrame:
         if r is None:
             continue
         spec = RunSpec.from_dict(r["spec"])
-        rows.append({"run_id": spec.run_id, **r["spec"], **r["summary"]})
+        rows.append({"run_id": spec.run_id, **spec.to_dict(), **r["summary"]})
     columns = ["run_id", *(f.name for f in dataclasses.fields(RunSpec)), *SUMMARY]
     df = pd.DataFrame(rows, columns=columns)
     if not rows:     # no rows to infer from: give numbers their types, so a concat with a full frame keeps them

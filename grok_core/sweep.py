@@ -120,8 +120,17 @@ def train_batch(specs: list[RunSpec], device: str, emit) -> None:
                  on_steps=lambda n: emit("steps", n)).run()
 
 
-def _train_batch_in_worker(specs, device):
-    train_batch(specs, device, lambda kind, payload: _QUEUE.put((kind, payload)))
+def _train_batch_in_worker(specs, device) -> int:
+    """Train a batch in a pool worker; returns how many records it sent, so the caller reads until it has
+    them all (a future can complete before the queue's feeder thread has written its last records)."""
+    sent = 0
+
+    def emit(kind, payload):
+        nonlocal sent
+        _QUEUE.put((kind, payload))
+        sent += kind == "done"
+    train_batch(specs, device, emit)
+    return sent
 
 
 def to_train(specs: list[RunSpec], store: Store) -> list[RunSpec]:
@@ -159,17 +168,28 @@ def _local_pool(batches, device, workers, threads, handle):
     finally:
         for k, v in saved.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    lost = None
+    lost, sent = None, 0
+    got = [0]
+
+    def counted(kind, payload):
+        got[0] += kind == "done"
+        handle(kind, payload)
     with pool:
         while pending:
             finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            _drain(q, handle)
+            _drain(q, counted)
             for f in finished:
                 try:
-                    f.result()
+                    sent += f.result()
                 except BrokenProcessPool as e:      # a worker died: the rest of its batch is trained again
                     lost = e
-        _drain(q, handle)
+        deadline = time.monotonic() + 60.0          # every record a finished batch sent reaches the store
+        while got[0] < sent and time.monotonic() < deadline:
+            try:
+                counted(*q.get(timeout=0.5))
+            except queue.Empty:
+                pass
+        _drain(q, counted)
     return lost
 
 
@@ -278,13 +298,17 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
                 steps += payload
                 bar.set_postfix_str(f"{steps / (time.perf_counter() - t0):.0f} member-steps/s", refresh=False)
 
-        attempt = 0
+        attempt, waited = 0, False
         while attempt < 4:
             missing = to_train(specs, store)
             if not missing:
                 break
             with store.claim(missing) as mine:
                 if not mine:                         # all of them are another live sweep's: wait for its records
+                    if not waited:
+                        print(f"waiting for {len(missing)} runs that another sweep on {store.root} is training "
+                              "(its claims end when it stops or dies)", flush=True)
+                        waited = True
                     time.sleep(1.0)
                     continue
                 attempt += 1

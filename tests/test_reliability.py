@@ -113,7 +113,7 @@ def test_import_refuses_forged_and_equal_budget_records(stored, tmp_path):
     before = store.path(specs[0].run_id).read_bytes()
     with pytest.warns(UserWarning, match="T_grok"):
         assert store.import_(tmp_path / "forged.tar.gz") == 0
-    with pytest.warns(UserWarning, match="at least as many steps"):
+    with pytest.warns(UserWarning, match="holds this record already"):
         assert store.import_(tmp_path / "same.tar.gz") == 0
     assert store.path(specs[0].run_id).read_bytes() == before
 
