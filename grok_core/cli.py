@@ -92,7 +92,9 @@ def _sets(items) -> dict:
         key, eq, value = item.partition("=")
         if not eq or not key:
             raise ValueError(f"--set {item!r} is not allowed: KEY=VALUE")
-        out[key.strip()] = yaml.safe_load(value)
+        if key.strip() in out:
+            raise ValueError(f"--set {key.strip()} is given twice: give each field once")
+        out[key.strip()] = value          # read as YAML and checked against the field's type by studies.coerce
     return out
 
 

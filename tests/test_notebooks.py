@@ -35,11 +35,12 @@ GRIDS = {
 @pytest.mark.parametrize("template", TEMPLATES + DRAFTS, ids=lambda p: p.name)
 def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path, monkeypatch):
     """Every chapter's grid is a parameter: the quick preset, run through papermill's -p at another grid, trains
-    that grid (one run per chapter in CI; the CLI takes the same grids, tests/test_cli.py)."""
+    that grid (one run per chapter in CI; the CLI takes the same grids, tests/test_cli.py). Lists go in as the
+    text a shell gives papermill (`-p moduli '[23, 31]'` arrives as a string)."""
     papermill = pytest.importorskip("papermill")
     monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
     grid, check = GRIDS.get(template.name, ({}, lambda specs: True))
-    papermill.execute_notebook(str(template), str(tmp_path / template.name), parameters={"preset": "quick", **grid},
+    papermill.execute_notebook(str(template), str(tmp_path / template.name), parameters={"preset": "quick", **{k: str(v) if isinstance(v, list) else v for k, v in grid.items()}},
                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     from grok_core.store import Store
     specs = [r["spec"] for r in Store(tmp_path / "store").all()]

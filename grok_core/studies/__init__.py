@@ -4,6 +4,10 @@ the same runs. A plan in stages (a later study needs an earlier one's W_c) lists
 running it again after the first stage has trained lists the rest."""
 import dataclasses
 import importlib
+import math
+import typing
+
+import yaml
 
 # chapter name on the command line -> module
 MODULES = {"critical_norm": "critical_norm", "ln_groups": "ln_groups", "parity_p2": "parity_p2", "log_law": "log_law",
@@ -19,13 +23,99 @@ def load(name: str):
 
 
 def configure(module, preset: str, sets: dict | None = None):
-    """The preset with `sets` (field -> value) replaced; lists become tuples. One line for an unknown field."""
+    """The preset with `sets` (field -> value) replaced, each value checked and coerced to its field's type by
+    `coerce` (the one check behind `--set`, papermill `-p` and Python). One line for an unknown field or a bad
+    value."""
     cfg = pick(module.PRESETS, preset)
     fields = {f.name for f in dataclasses.fields(cfg)}
     bad = sorted(set(sets or {}) - fields)
     if bad:
         raise ValueError(f"--set {bad} is not allowed: fields of this chapter's preset are {sorted(fields)}")
-    return dataclasses.replace(cfg, **{k: tuple(v) if isinstance(v, list) else v for k, v in (sets or {}).items()})
+    return dataclasses.replace(cfg, **{k: coerce(module, k, v) for k, v in (sets or {}).items()})
+
+
+MAX_SEEDS = 10_000           # seeds per cell: far past any paper's 16-20, short of a grid that cannot be built
+MAX_LIST = 1_000             # values in one list field (a grid axis)
+
+
+def _short(v, n: int = 60) -> str:
+    r = repr(v)
+    return r if len(r) <= n else r[:n] + f"… ({len(r):,} characters)"
+
+
+def _not(name, value, allowed):
+    raise ValueError(f"{name}={_short(value)} is not allowed: {allowed}")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def coerce(module, name: str, value):
+    """`value` for preset field `name` of a chapter, as the field's type: a string (from papermill `-p` or the
+    command line) is read as YAML first, so '[41, 59, 79]' is a list; a list becomes a tuple; integers, floats,
+    lists and mappings are checked against the field's type and the types of its preset values (moduli are
+    integers, ρ numbers); counts are bounded (seeds 1..10 000, lists of at most 1 000). Raises ValueError in
+    one line naming the field, the value and what is allowed."""
+    presets = list(module.PRESETS.values())
+    hint = str(typing.get_type_hints(type(presets[0]))[name])
+    examples = [getattr(p, name) for p in presets]
+    if isinstance(value, str) and "str" not in hint:
+        try:
+            value = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            _not(name, value, "a value written as YAML, e.g. 4, 0.5 or [41, 59]")
+    counts = "seeds" in name or name in ("budget", "cap", "max_steps")
+    if "str" in hint:
+        if not isinstance(value, str) or not value:
+            _not(name, value, f"a text, e.g. {examples[0]!r}")
+        return value
+    if "int" in hint and _is_int(value):
+        lo = 1 if counts else 0
+        if not lo <= value <= (MAX_SEEDS if "seeds" in name else 10 ** 10):
+            _not(name, value, f"an integer from {lo} to {MAX_SEEDS if 'seeds' in name else 10 ** 10:,}")
+        return value
+    if "dict" in hint and isinstance(value, dict):
+        return _checked_dict(name, value, [e for e in examples if isinstance(e, dict)])
+    if "tuple" in hint:
+        if not isinstance(value, (list, tuple)):
+            _not(name, value, f"a list, e.g. {list(examples[0])}" + (f" (or [{value}] for one value)" if _is_num(value) else ""))
+        return _checked_list(name, value, [e for e in examples if isinstance(e, tuple)])
+    if "float" in hint and _is_num(value):
+        if value < 0:
+            _not(name, value, "a number >= 0")
+        return float(value)
+    want = " or ".join(w for w in ("an integer" if "int" in hint else "", "a number" if "float" in hint else "",
+                                   "a mapping, e.g. {1.15: 120000}" if "dict" in hint else "") if w)
+    _not(name, value, want or hint)
+
+
+def _checked_list(name, value, examples) -> tuple:
+    if not value or len(value) > MAX_LIST:
+        _not(name, value, f"a list of 1 to {MAX_LIST} values")
+    items = [x for e in examples for x in e]
+    if items and all(_is_int(x) for x in items):
+        if not all(_is_int(x) and x >= 0 for x in value):
+            _not(name, value, f"a list of integers >= 0, e.g. {list(examples[0])}")
+    elif items and all(_is_num(x) for x in items):
+        if not all(_is_num(x) and x >= 0 for x in value):
+            _not(name, value, f"a list of numbers >= 0, e.g. {list(examples[0])}")
+        return tuple(float(x) if not _is_int(x) else x for x in value)
+    return tuple(tuple(x) if isinstance(x, list) else x for x in value)
+
+
+def _checked_dict(name, value, examples) -> dict:
+    keys = [k for e in examples for k in e]
+    vals = [v for e in examples for v in e.values()]
+    if keys and all(_is_num(k) for k in keys) and not all(_is_num(k) for k in value):
+        _not(name, value, f"a mapping with numbers as keys, e.g. {examples[0]}")
+    if vals and all(_is_int(v) for v in vals) and not all(_is_int(v) and v >= 0 for v in value.values()):
+        _not(name, value, f"a mapping with integers >= 0 as values, e.g. {examples[0]}")
+    return dict(value)
 
 
 def pick(presets: dict, preset: str):
