@@ -214,7 +214,7 @@ def _coerce(name, value):
     kind = _FIELD_TYPES[name]
     try:
         if kind == "float" and not isinstance(value, bool):
-            return float(value)
+            return float(value) + 0.0          # -0.0 is 0.0: one value, one run id
         if kind == "int" and not isinstance(value, bool) and float(value) == int(float(value)):
             return int(float(value))
         if kind == "bool" and isinstance(value, bool):
@@ -223,7 +223,8 @@ def _coerce(name, value):
             return value
     except (TypeError, ValueError, OverflowError):
         pass
-    raise ValueError(f"{name}={value!r} is not allowed: a value of type {kind}")
+    r = repr(value)
+    raise ValueError(f"{name}={r if len(r) <= 60 else r[:60] + '…'} is not allowed: a value of type {kind}")
 
 
 def grid(base: dict | RunSpec | None = None, **axes) -> list[RunSpec]:

@@ -22,6 +22,7 @@ MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "1073741824", "MALLOC_TRIM_THRESHOLD_": 
 
 # Activation budget per batch: members whose [N, hidden] activations fit in the 32 MB L3 run ~2x faster.
 CACHE_BYTES = 24 * 2 ** 20
+CPU_MEMBERS = 4                # MLP members per batch on CPU: 2-4 were fastest per model-step here
 
 
 def default_device() -> str:
@@ -35,7 +36,9 @@ def members_per_batch(spec: RunSpec, device: str) -> int:
     n = spec.batch_size or (int(round(spec.frac * spec.p ** 2)) if spec.task != "parity" else spec.n_train)
     width = max(spec.hidden, spec.p if spec.task != "parity" else 2)
     per_member = 4 * n * width * 4                                        # ~4 live [N, width] float32 buffers
-    return max(1, min(32, CACHE_BYTES // per_member))
+    # at most CPU_MEMBERS: small enough that a cell of 8 seeds feeds 2 workers, and fixed, so that a run's
+    # batch (and so its last bits) does not depend on how many workers a sweep had
+    return max(1, min(CPU_MEMBERS, CACHE_BYTES // per_member))
 
 
 def groups(specs: list[RunSpec], device: str = "cpu", max_members: int | None = None,
@@ -315,7 +318,7 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
                 cores = os.cpu_count() or 1
                 n = workers or (len(client.scheduler_info()["workers"]) if client is not None else
                                 1 if device != "cpu" else cores)
-                batches = groups(mine, device, max_members, split=n)
+                batches = groups(mine, device, max_members)   # the same batches whatever the worker count
                 n = min(n, len(batches))
                 if client is not None:
                     _dask_pool(client, batches, device, handle)

@@ -227,3 +227,18 @@ def test_every_finished_record_reaches_the_store_with_two_workers(tmp_path):
         assert sorted(done) == [0, 1, 2, 3], done
         trained += len(done)
     assert trained == 16
+
+
+def test_one_and_two_workers_give_bit_identical_records(tmp_path):
+    """A run's batch is composed independently of the worker count, so its curves do not depend on it."""
+    specs = [tiny(seed=s, lr=3e-2) for s in range(6)]
+    one = sweep.run(specs, store=tmp_path / "one", workers=1, progress=False)
+    two = sweep.run(specs, store=tmp_path / "two", workers=2, progress=False)
+    for a, b in zip(one, two):
+        for k in a["curves"]:
+            np.testing.assert_array_equal(a["curves"][k], b["curves"][k], err_msg=k)
+
+
+def test_minus_zero_is_zero():
+    assert RunSpec(wd=-0.0).run_id == RunSpec(wd=0.0).run_id
+    assert RunSpec(wd=-0.0, rho=-0.0).to_dict()["rho"] == 0.0
