@@ -20,6 +20,30 @@ def median_ci(x, n_boot: int = N_BOOT, seed: int = 0, level: float = 0.95):
     return float(np.median(x)), float(lo), float(hi)
 
 
+def cell_bootstrap(cells: list, stat, n_boot: int = 1000, seed: int = 0, level: float = 0.95):
+    """Percentile-bootstrap CI of `stat(cells)` where each cell (an array of per-seed values, or a tuple of such
+    arrays of one length) is resampled over its own seeds: the CI a verdict carries, at the seed count we ran.
+    Returns (lo, hi); nan where fewer than half of the draws give a finite value."""
+    rng = np.random.default_rng(seed)
+    arrs = [tuple(np.asarray(a) for a in c) if isinstance(c, tuple) else (np.asarray(c),) for c in cells]
+    boots = []
+    for _ in range(n_boot):
+        draw = []
+        for c in arrs:
+            i = rng.integers(0, len(c[0]), len(c[0]))
+            draw.append(tuple(a[i] for a in c) if len(c) > 1 else c[0][i])
+        try:
+            boots.append(float(stat(draw)))
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+            boots.append(np.nan)
+    boots = np.asarray(boots, float)
+    ok = boots[np.isfinite(boots)]
+    if len(ok) < n_boot / 2:
+        return np.nan, np.nan
+    lo, hi = np.quantile(ok, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
 def cv(x) -> float:
     """Coefficient of variation (sample std / mean)."""
     x = np.asarray([v for v in x if v is not None and np.isfinite(v)], dtype=float)
