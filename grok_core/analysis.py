@@ -126,19 +126,40 @@ def _numeric_text(s: str) -> bool:
     return bool(re.fullmatch(r"[−-]?[\d,]*\.?\d+(e[−+-]?\d+)?|—|∞|did not grok", s))
 
 
+CARD_COLUMNS = ["claim", "paper", "ours", "ci", "seeds", "verdict", "registered", "source", "claim_id", "own"]
+
+
 def scorecard(rows: list[dict], glue_as: str | None = "scorecard", verdicts: tuple = claims.VERDICTS,
               headers: dict | None = None):
-    """rows of dict(claim, key, paper, ours, verdict) -> a table for the chapter's end. `key` names the paper's
-    figure in `claims.PAPER`, whose section and source file fill the `source` column; a row without one is a
-    test of our own. A chapter that tests predictions of its own passes its verdict words and headers."""
-    out = [dict(r, source=claims.cite(r["key"]) if r.get("key") else "our own test") for r in rows]
-    df = pd.DataFrame(out, columns=["claim", "paper", "ours", "verdict", "source"])
-    unknown = set(df.verdict) - set(verdicts)
+    """rows of dict(claim, key, paper, ours, verdict[, ci, seeds, registered, claim_id, own]) -> a table for the
+    chapter's end. `key` names the paper's figure in `claims.PAPER`, whose section and source file fill the
+    `source` column; a row without one, or with own=True, is a test of our own (kept out of the replication
+    tally). `ci` is our 95 % CI (seeds resampled within cells), `seeds` ours / the paper's per cell;
+    `registered` the verdict the rule fixed before the runs gives at our value, where 'not resolved' (added
+    after) replaced it; rows sharing a `claim_id` (default: the key) are one claim of the paper, counted once by
+    its first row. A chapter that tests predictions of its own passes its verdict words and headers."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        own = bool(r.get("own", not r.get("key")))
+        out.append(dict(r, ci=r.get("ci") or "—", seeds=r.get("seeds") or "—", own=own,
+                        registered=r.get("registered") or r["verdict"],
+                        claim_id=r.get("claim_id") or r.get("key") or r["claim"],
+                        source=claims.cite(r["key"]) if r.get("key") else "our own test"))
+    df = pd.DataFrame(out, columns=CARD_COLUMNS)
+    unknown = (set(df.verdict) | set(df.registered)) - set(verdicts)
     if unknown:
         raise ValueError(f"verdict(s) {sorted(unknown)} are not allowed: one of {verdicts}")
     if glue_as:      # the replication report reads every chapter's scorecard back from its executed page
         glue(glue_as, df.to_json(orient="records", force_ascii=False))
-    return table(df, headers=headers)
+    return table(card_view(df), headers={"ci": "95 % CI", "seeds": "seeds (ours / paper)", **(headers or {})})
+
+
+def card_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns a reader sees; a verdict that our seeds could not resolve names the registered rule's."""
+    shown = df.assign(verdict=[v if v == reg else f"{v} (rule at our value: {reg})"
+                               for v, reg in zip(df.verdict, df.registered)])
+    return shown[["claim", "paper", "ours", "ci", "seeds", "verdict", "source"]]
 
 
 GLUE_DIGITS = 6

@@ -73,6 +73,8 @@ PAPER = {
     "alpha_shared": _c(1, "§6", "one slope of ln(median T_grok) on ρ with one intercept per p, p = 41, 53, 59, 71, "
                        "ρ 0.85–1.15 (and 1.30 at p = 41, 59), bootstrap 95 % CI", "paper/main.tex §6; data/pscan",
                        7.49, ci=(7.16, 7.69), r2=0.996),
+    "wc_pscan_exponent": _c(1, "§6", "k of Wc ∝ p^k over the p-scan's free controls (p 31–71): 'Wc(p) ∝ p^0.44'",
+                            "paper/main.tex §6; data/pscan/results_summary.json", 0.44, released=0.436, seeds=12),
     "alpha_per_p": _c(1, "§6", "the same slope fitted at each p alone", "paper/main.tex §6; data/pscan",
                       {41: 7.92, 53: 7.56, 59: 7.42, 71: 7.07}),
     # ---- paper 1 §7: LayerNorm and attention
@@ -90,7 +92,8 @@ PAPER = {
                         "extrapolated to 1.20", "paper/main.tex §7; data/tfnoln_long/tfnoln_long_analysis.json", 0.64, rho=1.20),
     "attn_ln_total_cv": _c(1, "§7", "CV across training fractions of the total ‖W‖ at T_grok, attention model with "
                            "LayerNorm, at p = 53 / 71 / 97 (the text: 'not concentrated', CV 0.15–0.17)",
-                           "paper/main.tex §7; data/tfgrok/metrics", {53: 14.3, 71: 21.0, 97: 16.8}),
+                           "paper/main.tex §7; data/tfgrok/metrics", {53: 14.3, 71: 21.0, 97: 16.8},
+                           text=(0.15, 0.17)),
     "attn_ln_unembed_cv": _c(1, "§7", "CV across training fractions of the unembedding norm ‖U‖ at T_grok",
                              "paper/main.tex §7", (3.0, 5.0)),
     "attn_ln_groups": _c(1, "§7", "median T_grok with one tensor group held at ρ times its own Wc from step 600 "
@@ -140,6 +143,29 @@ PAPER = {
 }
 
 
+# Seeds per cell of the paper's figure, read from the authors' results files (the `seeds` field of
+# data/efflr, denserho, normint, tfnoln_long, tfnormint, parity results_summary.json: 16; data/pscan: 12;
+# data/grokfss/metrics: 20 per cell; paper 2's summary2/5/8: 10 / 5 / 5 per cell; summary3: 7 per modulus).
+for _k, _n in {"table1_lr1e-3": 16, "table1_lr8e-3": 16, "free_lr1e-3": 16, "alpha_dense_p59": 16, "norm_vs_lr": 16,
+               "oneshot_arm": 16, "hold_arm": 16, "oneshot_spread": 16, "hold_spread": 16, "alpha_shared": 12,
+               "alpha_per_p": 12, "alpha_attn_noln": 16, "attn_noln_t": 16, "attn_noln_wc": 16, "attn_noln_sat": 16,
+               "attn_ln_groups": 16, "attn_ln_hold_max": 16, "parity_wc": 16, "parity_t": 16, "p2_lambda_fit": 10,
+               "p2_norm_ratio_r": 7, "p2_eta_r2": 5, "p2_eta_slowest": 5, "p2_joint_grid": 5, "p2_sgd": 5}.items():
+    PAPER[_k].setdefault("seeds", _n)
+
+
+def seeds(ours, key: str | None) -> str:
+    """'ours / the paper's' seeds per cell for a scorecard row (ours alone where the paper's count is unknown)."""
+    theirs = PAPER.get(key, {}).get("seeds") if key else None
+    return f"{ours} / {theirs}" if theirs else f"{ours}"
+
+
+def ci_text(lo, hi, fmt: str = ".2f", unit: str = "") -> str:
+    """A CI as a scorecard shows it, or '—' where there is none."""
+    ok = lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi)
+    return f"[{lo:{fmt}}, {hi:{fmt}}]{unit}" if ok else "—"
+
+
 def cite(key: str) -> str:
     """'paper 1 §5 — data/normint/results_summary.json': where a figure comes from, for a table's source column."""
     c = PAPER[key]
@@ -184,14 +210,64 @@ def resolve_exponent(fit: dict, paper: float) -> str:
     return "not resolved" if fit["lo"] < band[0] or fit["hi"] > band[1] else v
 
 
-def seeds_to_resolve(n: int, lo: float, hi: float, ours: float, line: float) -> int | None:
-    """Seeds per cell that would bring the CI's half-width on the side of `line` down to the distance from our
-    value to the line, if the half-width shrinks as 1/√n (a planning figure, not a promise)."""
-    half = (hi - ours) if line > ours else (ours - lo)
-    gap = abs(line - ours)
-    if not (math.isfinite(half) and half > 0) or gap == 0:
+def _line(rule, ours, end, *args, **kw) -> float | None:
+    """Where between our value and a CI end the rule's verdict first changes (bisection on the rule)."""
+    v = rule(ours, *args, **kw)
+    if rule(end, *args, **kw) == v:
         return None
-    return max(n, math.ceil(n * (half / gap) ** 2))
+    a, b = ours, end
+    for _ in range(60):
+        mid = (a + b) / 2
+        a, b = (mid, b) if rule(mid, *args, **kw) == v else (a, mid)
+    return (a + b) / 2
+
+
+def seeds_needed(ours, lo, hi, n: int, lines) -> int | None:
+    """Seeds per cell that would bring the CI inside the nearest rule line it crosses, if its half-width shrinks
+    as 1/√n: a planning figure, not a promise."""
+    need = []
+    for line in lines:
+        if line is None or line == ours:
+            continue
+        half = (hi - ours) if line > ours else (ours - lo)
+        need.append(math.ceil(n * (half / abs(line - ours)) ** 2))
+    return max(need) if need and n else None
+
+
+def judged(rule, ours, lo, hi, n: int, key: str | None, *args, fmt: str = ".2f", unit: str = "", **kw) -> dict:
+    """A scorecard row's verdict fields: the registered rule's verdict at our value, 'not resolved' where our CI
+    reaches across its line, the CI, and the seeds (ours / the paper's; where not resolved, about how many
+    would resolve it)."""
+    reg = rule(ours, *args, **kw)
+    v = resolve(rule, ours, lo, hi, *args, **kw)
+    text = seeds(n, key)
+    if v == "not resolved":
+        k = seeds_needed(ours, lo, hi, n, [_line(rule, ours, e, *args, **kw) for e in (lo, hi)])
+        text += _needed_text(k)
+    return dict(verdict=v, registered=reg, ci=ci_text(lo, hi, fmt, unit), seeds=text)
+
+
+MAX_NEEDED = 100   # past this, "our value sits on the rule's line" says more than a seed count
+
+
+def _needed_text(k: int | None) -> str:
+    if not k:
+        return ""
+    return f" (≈ {k} would resolve it)" if k <= MAX_NEEDED else f" (on the rule's line: > {MAX_NEEDED} would be needed)"
+
+
+def judged_exponent(fit: dict, paper: float, n: int, key: str | None, fmt: str = ".2f") -> dict:
+    """`judged` for an exponent row (its rule: the paper's value in our CI; resolved where that CI stays
+    within the paper's value ± 25 %)."""
+    reg = exponent_verdict(fit, paper)
+    v = resolve_exponent(fit, paper)
+    text = seeds(n, key)
+    if v == "not resolved":
+        band = (paper - LOOSE * abs(paper), paper + LOOSE * abs(paper))
+        lines = [band[0] if fit["lo"] < band[0] else None, band[1] if fit["hi"] > band[1] else None]
+        k = seeds_needed(fit["alpha"], fit["lo"], fit["hi"], n, lines)
+        text += _needed_text(k)
+    return dict(verdict=v, registered=reg, ci=ci_text(fit.get("lo"), fit.get("hi"), fmt), seeds=text)
 
 
 def verdict(ours: float, paper: float, tight: float = TIGHT, loose: float = LOOSE) -> str:

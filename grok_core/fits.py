@@ -44,6 +44,24 @@ def cell_bootstrap(cells: list, stat, n_boot: int = 1000, seed: int = 0, level: 
     return float(lo), float(hi)
 
 
+def _med(x) -> float:
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if len(x) else np.nan
+
+
+def ratio_ci(num, den, **kw):
+    """CI of median(num) / median(den) over grokked seeds (a censored seed is nan), seeds resampled per cell."""
+    return cell_bootstrap([np.asarray(num, float), np.asarray(den, float)], lambda cs: _med(cs[0]) / _med(cs[1]), **kw)
+
+
+def geo_ratio_ci(pairs, **kw):
+    """CI of the geometric mean over pairs (num, den) of median(num) / median(den)."""
+    flat = [np.asarray(c, float) for pair in pairs for c in pair]
+    stat = lambda cs: float(np.exp(np.mean([np.log(_med(cs[i]) / _med(cs[i + 1])) for i in range(0, len(cs), 2)])))
+    return cell_bootstrap(flat, stat, **kw)
+
+
 def cv(x) -> float:
     """Coefficient of variation (sample std / mean)."""
     x = np.asarray([v for v in x if v is not None and np.isfinite(v)], dtype=float)

@@ -5,7 +5,8 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 
 OURS, PAPER = "#1f6fb4", "#d1495b"
-VERDICT_COLORS = {"replicated": "#2e7d32", "partly": "#f2a900", "not replicated": "#c62828", "not measured": "#9e9e9e"}
+VERDICT_COLORS = {"replicated": "#2e7d32", "partly": "#f2a900", "not replicated": "#c62828", "not resolved": "#6a8caf",
+                  "not measured": "#9e9e9e"}
 
 
 def style():

@@ -37,7 +37,28 @@ def scorecards(book: str | Path) -> pd.DataFrame:
             continue
         for r in json.loads(card):
             rows.append(dict(page=page.stem, chapter=page_title(nb), **r))
-    return pd.DataFrame(rows, columns=["page", "chapter", "claim", "paper", "ours", "verdict", "source"])
+    return _frame(rows)
+
+
+COLUMNS = ["page", "chapter", "claim", "paper", "ours", "ci", "seeds", "verdict", "registered", "source",
+           "claim_id", "own"]
+
+
+def _frame(rows) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["ci"] = df.ci.fillna("—")
+    df["seeds"] = df.seeds.fillna("—")
+    df["registered"] = df.registered.fillna(df.verdict)
+    df["claim_id"] = df.claim_id.fillna(df.claim)
+    df["own"] = df.own.fillna(False).astype(bool)
+    return df
+
+
+def claims_of(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct claim of the papers: the first row of each (page, claim id), our own tests left
+    out. Several rows can score one claim (an exponent and the R² of the same fit; two estimators)."""
+    papers = df[~df.own]
+    return papers.drop_duplicates(["page", "claim_id"])
 
 
 def counts(df: pd.DataFrame) -> dict:
@@ -53,4 +74,4 @@ def predictions(book: str | Path, name: str = "predictions") -> pd.DataFrame:
         card = glued(nb, name)
         for r in json.loads(card) if card else []:
             rows.append(dict(page=page.stem, chapter=page_title(nb), **r))
-    return pd.DataFrame(rows, columns=["page", "chapter", "claim", "paper", "ours", "verdict", "source"])
+    return _frame(rows)

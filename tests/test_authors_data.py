@@ -100,3 +100,11 @@ def test_paper2_eta_sweep_r2_in_its_data(p2):
     slow = sorted(r["T_grok"] for r in p2["data/summary5.json"] if r["eta"] == 1e-4 and r["T_grok"])
     want = P["p2_eta_slowest"]["value"]
     assert (len(slow), slow[0], slow[-1]) == (want["grokked"], want["t_min"], want["t_max"])
+
+
+def test_pscan_exponent_of_its_free_controls():
+    ctl = json.loads((AUTHORS / "paper1_grokfss.json").read_text())["pscan_controls"]
+    x, y = np.log([c["p"] for c in ctl]), np.log([c["wn_at_grok"] for c in ctl])
+    k = np.polyfit(x, y, 1)[0]
+    c = P["wc_pscan_exponent"]
+    assert k == pytest.approx(c["released"], abs=0.0005) and k == pytest.approx(c["value"], abs=0.005)

@@ -5,7 +5,7 @@ with their source files, so that tests can recompute every paper figure that is 
         ClevixLab/critical-norm-grokking and ClevixLab/grokking-norm-separation
 
 Writes results/authors/paper1_grokfss.json (per seed: T_grok and ‖W‖ at T_grok of every data/grokfss/metrics
-cell; -1 / null where a seed did not grok within the budget) and results/authors/paper2_runs.json (per run of
+cell, -1 / null where a seed did not grok within the budget; the p-scan's free controls) and results/authors/paper2_runs.json (per run of
 data/summary3.json and data/summary5.json: seed, p, η, λ, T_mem, T_grok, V at T_mem, V at the end). Only numbers
 are taken; no code.
 """
@@ -39,10 +39,14 @@ def paper1(repo: str) -> dict:
         cells.append(dict(source=f, p=int(z["p"]), frac=round(float(z["alpha"]), 2), lr=float(f"{float(z['lr']):.1e}"),
                           wd=float(f"{float(z['lam']):.1e}"), max_steps=int(z["max_steps"]),
                           t_grok=[int(t) for t in tg], norm_at_grok=norms))
+    pscan = [dict(p=r["p"], seeds=r["seeds"], wn_at_grok=r["wn_at_grok"], T_grok_median=r["T_grok_median"])
+             for r in json.loads(_git(repo, "show", "HEAD:data/pscan/results_summary.json")) if r["arm"] == "none"]
     commit = _git(repo, "rev-parse", "HEAD").decode().strip()
     return dict(repository="ClevixLab/critical-norm-grokking", commit=commit,
                 what="per seed: T_grok (first logged step with test accuracy >= 0.9; -1: not within max_steps) and "
-                     "the weight_norm curve at that step, from data/grokfss/metrics/*.npz", cells=cells)
+                     "the weight_norm curve at that step, from data/grokfss/metrics/*.npz; and the p-scan's free "
+                     "controls as released in data/pscan/results_summary.json (arm 'none')", cells=cells,
+                pscan_controls=pscan)
 
 
 def paper2(repo: str) -> dict:

@@ -364,6 +364,7 @@ def moduli(frames: dict, distinct, studies: dict) -> dict:
               "ll_mod_r_med": stats.pearsonr(med.prediction, med.delay)[0] if len(med) > 2 else np.nan,
               "ll_mod_seed_sd": float(ok.groupby("p").delay.std().median()) if len(ok) else np.nan,
               "ll_mod_pred_span": float(med.prediction.max() - med.prediction.min()) if len(med) else np.nan,
+              "ll_mod_seeds": int(ok.groupby("p").size().min()) if len(ok) else 0,
               "ll_mod_r": mod_r, "ll_mod_slope": fits.ols(ok.prediction, ok.delay)[0] if enough else np.nan,
               "ll_pool_r2": fits.ols(pool.prediction, pool.delay)[2] if len(pool) > 2 else np.nan,
               "ll_pool_r": stats.pearsonr(pool.prediction, pool.delay)[0] if len(pool) > 2 else np.nan,
@@ -511,8 +512,18 @@ def r_verdict(ours: float, paper: float) -> str:
 
 
 def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> list[dict]:
-    """The chapter's scorecard rows by the rules fixed before the runs (`v`: every glued value of the page)."""
+    """The chapter's scorecard rows by the rules fixed before the runs (`v`: every glued value of the page), each
+    with our 95 % CI where it has one (seeds resampled within cells) and 'not resolved' where that CI reaches
+    across the rule's line (added after the runs)."""
     from .. import claims
+
+    ok = eta["ok"]
+    eta_cells = [(np.full(len(g), lr), g.t_grok.to_numpy(float)) for lr, g in ok.groupby("lr")]
+    e_lo, e_hi = (fits.cell_bootstrap(eta_cells, lambda cs: fits.ols(1 / np.concatenate([c[0] for c in cs]),
+                                                                      np.concatenate([c[1] for c in cs]))[2])
+                  if len(eta_cells) >= 2 else (np.nan, np.nan))
+    eta_n = int(eta["eta"].groupby("lr").size().min()) if len(eta["eta"]) else 0
+    lam_n = int(lam["df"].groupby("wd").size().min()) if "df" in lam and len(lam["df"]) else 0
 
     P = claims.PAPER
     pe, pp2 = P["p2_eta_slowest"]["value"], P["p2_parity"]["value"]
@@ -521,28 +532,30 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
     s, s_ok = slow["slow"], slow["ok"]
     par2_none, par2_n = other["par2"]
     return [
-        dict(claim="contraction factor r (p = 97, ηλ = 1e-3)", key="p2_contraction",
+        dict(claim="contraction factor r (p = 97, ηλ = 1e-3)", key="p2_contraction", seeds=str(v.get("ll_r_n", "—")),
              paper=f"{P['p2_contraction']['value']:.5f} (1 − 2ηλ = {P['p2_contraction']['theory']})", ours=f"{r_med:.5f}",
              verdict="not measured" if not np.isfinite(r_med) else
              ("replicated" if abs(r_med - P["p2_contraction"]["value"]) <= 2e-4 else "not replicated")),
         dict(claim="λ sweep: T = a/λ + b, slope a", key="p2_lambda_fit", paper=f"{P['p2_lambda_fit']['value'][0]}",
-             ours=f"{fit['a']:.0f} [{fit['lo']:.0f}, {fit['hi']:.0f}]",
-             verdict=claims.verdict(fit["a"], P["p2_lambda_fit"]["value"][0])),
+             ours=f"{fit['a']:.0f}", **claims.judged(claims.verdict, fit["a"], fit["lo"], fit["hi"], lam_n,
+                                                     "p2_lambda_fit", P["p2_lambda_fit"]["value"][0], fmt=".0f")),
         dict(claim="λ sweep: R²", key="p2_lambda_fit", paper=f"{P['p2_lambda_fit']['r2']}", ours=f"{fit['r2']:.3f}",
-             verdict=r_verdict(fit["r2"], P["p2_lambda_fit"]["r2"])),
+             seeds=claims.seeds(lam_n, "p2_lambda_fit"), verdict=r_verdict(fit["r2"], P["p2_lambda_fit"]["r2"])),
         dict(claim="η sweep (paper 2's budgets and seeds): R² of T_grok on 1/η", key="p2_eta_r2",
              paper=f"{P['p2_eta_r2']['value']}",
              ours=f"{efit['r2']:.3f}" + ("" if eta["complete"] else " (the runs stored so far; the sweep is under way)"),
-             verdict=r_verdict(efit["r2"], P["p2_eta_r2"]["value"]) if eta["complete"] else "not measured"),
+             **(claims.judged(r_verdict, efit["r2"], e_lo, e_hi, eta_n, "p2_eta_r2", P["p2_eta_r2"]["value"], fmt=".3f")
+                if eta["complete"] else dict(verdict="not measured"))),
         dict(claim="moduli: Pearson r, delay vs ln(V_mem/V_post)/(2ηλ)", key="p2_norm_ratio_r",
              paper=f"{P['p2_norm_ratio_r']['value']} (released data: {P['p2_norm_ratio_r']['released']})",
-             ours=f"{v['ll_mod_r']:.3f}", verdict=r_verdict(v["ll_mod_r"], P["p2_norm_ratio_r"]["value"])),
-        dict(claim="SGD fails where AdamW groks (η = 1e-3, λ = 1)", key="p2_sgd",
+             ours=f"{v['ll_mod_r']:.3f}", seeds=claims.seeds(v.get("ll_mod_seeds", "—"), "p2_norm_ratio_r"),
+             verdict=r_verdict(v["ll_mod_r"], P["p2_norm_ratio_r"]["value"])),
+        dict(claim="SGD fails where AdamW groks (η = 1e-3, λ = 1)", key="p2_sgd", seeds=claims.seeds(sgd_n, "p2_sgd"),
              paper=f"SGD {P['p2_sgd']['value'][0]}/{P['p2_sgd']['value'][1]}, "
                    f"AdamW {P['p2_sgd']['adamw'][0]}/{P['p2_sgd']['adamw'][1]}",
              ours=f"SGD {sgd_g}/{sgd_n}, AdamW {adam_g}/{adam_n}",
              verdict="replicated" if sgd_n and sgd_g == 0 and adam_n and adam_g > 0 else "not replicated"),
-        dict(claim="η = 1e-4 groks within paper 2's budget", key="p2_eta_slowest",
+        dict(claim="η = 1e-4 groks within paper 2's budget", key="p2_eta_slowest", seeds=claims.seeds(len(s), "p2_eta_slowest"),
              paper=f"{pe['grokked']} of {pe['seeds']}, T_grok {pe['t_min']:,}–{pe['t_max']:,}",
              ours=f"{len(s_ok)} of {len(s)}" + (f", T_grok {s_ok.t_grok.min():,.0f}–{s_ok.t_grok.max():,.0f}"
                                                 if len(s_ok) else ""),
@@ -550,6 +563,7 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
                                                                                  pe["grokked"] / pe["seeds"])),
         dict(claim="sparse parity in paper 2's setting: no delay (runs grokking within one evaluation of memorising)",
              key="p2_parity", paper=f"{pp2['runs']} of {pp2['runs']} (T_mem = T_grok = {pp2['t_grok']})",
+             seeds=f"{par2_n} runs / {pp2['runs']}",
              ours=f"{par2_none} of {par2_n}",
              verdict="not measured" if not par2_n else "replicated" if par2_none == par2_n else
              "partly" if par2_none >= par2_n / 2 else "not replicated"),

@@ -158,7 +158,7 @@ def predict(cfg: OneLaw, free_records: list[dict], grid_records: list[dict], alp
 
 
 # ---- verdict rules, fixed before the new runs (prediction held / partly / failed)
-PREDICTION_VERDICTS = ("held", "partly", "failed", "not measured")
+PREDICTION_VERDICTS = ("held", "partly", "failed", "not resolved", "not measured")   # 'not resolved': added after the runs
 
 
 def ratio_verdict(measured: float, predicted: float) -> str:
@@ -312,7 +312,8 @@ def norm_at_accuracy(record: dict, threshold: float, key: str = "test_acc") -> f
 # The page: each function returns what one section of chapter 5 shows and glues (`values`: glue name -> value);
 # the *_figure functions draw. The papers' figures come from grok_core.claims.
 
-WORDS = {"held": "held", "partly": "held partly", "failed": "failed", "not measured": "could not be judged"}
+WORDS = {"held": "held", "partly": "held partly", "failed": "failed", "not measured": "could not be judged",
+         "not resolved": "could not be resolved by our seeds"}
 TEAL, PURPLE = "#2a9d8f", "#7b5ea7"
 
 
@@ -554,6 +555,8 @@ def new_mlp(cfg: OneLaw, pred: dict | None, new_recs: list, held_recs: list, gri
     mp = pred["mlp_new_lambda"] if pred else dict(delay=np.nan, band=[np.nan, np.nan], k=np.nan)
     delay = float(new.delay.median()) if len(new) else np.nan
 
+    from .. import claims
+
     def hours(rs):
         return sum(r["summary"]["wall_s"] / r["summary"]["members"] for r in rs if r is not None) / 3600
 
@@ -561,7 +564,9 @@ def new_mlp(cfg: OneLaw, pred: dict | None, new_recs: list, held_recs: list, gri
                   ol_new_hi=mp["band"][1], ol_new_k=mp["k"], ol_new_delay=delay, ol_new_n=len(new),
                   ol_new_seeds=cfg.mlp_seeds, ol_new_wc=float(new.norm_grok.median()) if len(new) else np.nan,
                   ol_new_el=f"{cfg.mlp_lr * cfg.mlp_wd:.1e}", ol_grid_el_min=f"{float((grid.lr * grid.wd).min()):.1e}",
-                  ol_new_ratio=mp["delay"] / delay, ol_new_verdict=WORDS[ratio_verdict(delay, mp["delay"])],
+                  ol_new_ratio=mp["delay"] / delay, ol_new_verdict=WORDS[claims.resolve(ratio_verdict, delay, *_delay_ci(new), mp["delay"])],
+                  ol_new_registered=WORDS[ratio_verdict(delay, mp["delay"])],
+                  ol_new_ci=claims.ci_text(*_delay_ci(new), ",.0f"),
                   ol_cpu_h_held=hours(held_recs), ol_cpu_h_new=hours(new_recs), ol_cpu_h=hours(list(held_recs) + list(new_recs)))
     return dict(new=new, mp=mp, delay=delay, grid=grid, values=values)
 
@@ -609,8 +614,17 @@ def score(cfg: OneLaw, h: dict, n: dict) -> list[dict]:
              verdict=v["paper 2's 'grokking at once at or below W_c'"]),
         dict(claim=f"MLP at λ = {cfg.mlp_wd:g}: median T_grok − T_mem (paper 2's 1/(ηλ) clock, K from chapter 1)",
              key=None, paper=f"{n['mp']['delay']:.0f}", ours=f"{n['delay']:.0f}",
-             verdict=ratio_verdict(n["delay"], n["mp"]["delay"])),
+             **claims.judged(ratio_verdict, n["delay"], *_delay_ci(n["new"]), len(n["new"]), None, n["mp"]["delay"],
+                             fmt=",.0f")),
     ]
+
+
+def _delay_ci(new) -> tuple:
+    """95 % CI of the median delay T_grok − T_mem over the new cell's seeds."""
+    from .. import fits
+
+    d = new.delay.to_numpy(float) if len(new) else np.array([])
+    return fits.median_ci(d)[1:] if np.isfinite(d).any() else (np.nan, np.nan)
 
 
 def arm_ids(arms: dict) -> list[str]:

@@ -129,6 +129,8 @@ def overview(cfg: PinnedNorm, ctl_df: dict, ctl: dict, clamp_df, all_specs) -> d
     import numpy as np
     import pandas as pd
 
+    from .. import claims
+
     from .. import fits
 
     wc_table = pd.DataFrame([{"p": p, **ctl[p]} for p in sorted(ctl)])
@@ -143,7 +145,12 @@ def overview(cfg: PinnedNorm, ctl_df: dict, ctl: dict, clamp_df, all_specs) -> d
     values = {"pn_clamp_runs": len(clamp_df), "pn_clamp_grid": len(all_specs),
               "pn_censored": int((clamp_df.status == "censored").sum()),
               "pn_failed": int((clamp_df.status == "failed").sum()),
-              "pn_ctl_runs": sum(len(d) for d in ctl_df.values()), "pn_wc_k": law["k"]}
+              "pn_ctl_runs": sum(len(d) for d in ctl_df.values()), "pn_wc_k": law["k"],
+              "pn_wc_k_paper": claims.PAPER["wc_pscan_exponent"]["value"],
+              "pn_dense_paper": "{} [{}, {}]".format(claims.PAPER["alpha_dense_p59"]["value"], *claims.PAPER["alpha_dense_p59"]["ci"]),
+              "pn_dense_paper_r2": claims.PAPER["alpha_dense_p59"]["r2"],
+              "pn_shared_paper": "{} [{}, {}]".format(claims.PAPER["alpha_shared"]["value"], *claims.PAPER["alpha_shared"]["ci"]),
+              "pn_shared_paper_r2": claims.PAPER["alpha_shared"]["r2"]}
     return dict(values=values, table=wc_table.round(2), note=note)
 
 
@@ -177,7 +184,8 @@ def matrix(cfg: PinnedNorm, clamp_df, table_specs) -> dict:
     values = {"pn_norm_effect": norm_effect, "pn_lr_effect": lr_effect, "pn_norm_1e3": side.iloc[0].ours,
               "pn_norm_1e3_paper": side.iloc[0].paper, "pn_lr_geo": float(np.exp(np.log(lr_rows.ours).mean())),
               "pn_lr_geo_paper": float(np.exp(np.log(lr_rows.paper).mean()))}
-    return dict(tab=tab, side=side, values=values, rmin=rmin, rmax=rmax)
+    return dict(tab=tab, side=side, values=values, rmin=rmin, rmax=rmax,
+                df=clamp_df[clamp_df.run_id.isin(_ids(table_specs))])
 
 
 def matrix_figure(m: dict):
@@ -424,6 +432,8 @@ def arms(cfg: PinnedNorm, clamp_df, once_specs, dense_specs, c0: dict) -> dict:
     both = both[both.arm.eq("one-shot rescale") | both.rho.isin([h_lo, 1.0, h_hi, rho_hi])]
     table = both[["arm", "rho", "seeds", "grokked", "T_median", "paper 1"]].round({"T_median": 0, "paper 1": 0})
     return dict(ours=ours, theirs=theirs, once_tab=once_tab, hold_tab=hold_tab, values=values,
+                once_df=clamp_df[clamp_df.run_id.isin(_ids(once_specs))],
+                hold_df=clamp_df[clamp_df.run_id.isin(_ids(dense_specs))],
                 table=table.set_index(["arm", "rho"]), r_lo=r_lo, r_hi=r_hi, h_lo=h_lo, h_hi=h_hi)
 
 
@@ -473,50 +483,83 @@ def above_wc(cfg: PinnedNorm, clamp_df) -> dict:
     return dict(values=values, table=tab)
 
 
+def _times(df, **at):
+    """Per-seed T_grok of one cell (nan where a seed did not grok)."""
+    import numpy as np
+
+    sel = np.ones(len(df), bool)
+    for k, v in at.items():
+        sel &= np.isclose(df[k], v)
+    g = df[sel]
+    return np.where(g.status == "grokked", g.t_grok.astype(float), np.nan)
+
+
 def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
-    """The chapter's scorecard rows, judged by the rules in grok_core.claims."""
-    from .. import claims
+    """The chapter's scorecard rows, judged by the rules in grok_core.claims, each with our 95 % CI (seeds
+    resampled within cells) and 'not resolved' where it reaches across the rule's line (added after the runs)."""
+    import numpy as np
+
+    from .. import claims, fits
 
     P = claims.PAPER
 
     def fmt(f):
-        return f"{f['alpha']:.2f} [{f['lo']:.2f}, {f['hi']:.2f}]"
+        return f"{f['alpha']:.2f}"
 
     def three(fit):
-        return f"{fmt(fit['median'])}; KM {fmt(fit['km'])}; censored MLE {fmt(fit['censored'])}"
+        return (f"{fmt(fit['median'])} (KM {fmt(fit['km'])} [{fit['km']['lo']:.2f}, {fit['km']['hi']:.2f}]; censored "
+                f"MLE {fmt(fit['censored'])} [{fit['censored']['lo']:.2f}, {fit['censored']['hi']:.2f}])")
+
+    def exp_row(claim, key, fit, paper_value, n, **kw):
+        return dict(claim=claim, key=key, ours=three(fit) if "km" in fit else fmt(fit),
+                    **claims.judged_exponent(fit.get("median", fit), paper_value, n, key), **kw)
+
+    def ratio_row(claim, key, ours, paper, lo, hi, paper_text, n):
+        return dict(claim=claim, key=key, paper=paper_text, ours=f"{ours:.2f}x",
+                    **claims.judged(claims.verdict, ours, lo, hi, n, key, paper, unit="x"))
 
     side, v, ours, theirs = m["side"], m["values"], a["ours"], a["theirs"]
+    per_cell = lambda df: int(df.groupby(["rho", "lr"]).size().min()) if len(df) else 0
+    dense_n = int(d["df"].groupby("rho").size().min()) if "df" in d and len(d["df"]) else per_cell(a["hold_df"])
     rows = [
-        dict(claim=f"dense ρ sweep at p = {cfg.p_ref}: α", key="alpha_dense_p59",
-             paper=f"{P['alpha_dense_p59']['value']} {list(P['alpha_dense_p59']['ci'])}", ours=three(d["fit"]),
-             verdict=claims.exponent_verdict(d["fit"]["median"], P["alpha_dense_p59"]["value"])),
+        exp_row(f"dense ρ sweep at p = {cfg.p_ref}: α", "alpha_dense_p59", d["fit"], P["alpha_dense_p59"]["value"],
+                dense_n, paper=f"{P['alpha_dense_p59']['value']} {list(P['alpha_dense_p59']['ci'])}"),
         dict(claim="dense ρ sweep: R²", key="alpha_dense_p59", paper=f"{P['alpha_dense_p59']['r2']}",
-             ours=f"{d['fit']['median']['r2']:.3f}", verdict=claims.r2_verdict(d["fit"]["median"]["r2"])),
-        dict(claim=f"shared α over p = {list(cfg.collapse)} (in the store: {ps['used']})", key="alpha_shared",
-             paper=f"{P['alpha_shared']['value']} {list(P['alpha_shared']['ci'])}", ours=three(ps["shared"]),
-             verdict=claims.exponent_verdict(ps["shared"]["median"], P["alpha_shared"]["value"])),
+             ours=f"{d['fit']['median']['r2']:.3f}", seeds=claims.seeds(dense_n, "alpha_dense_p59"),
+             verdict=claims.r2_verdict(d["fit"]["median"]["r2"])),
+        exp_row(f"shared α over p = {list(cfg.collapse)} (in the store: {ps['used']})", "alpha_shared", ps["shared"],
+                P["alpha_shared"]["value"], cfg.seeds,
+                paper=f"{P['alpha_shared']['value']} {list(P['alpha_shared']['ci'])}"),
         dict(claim="shared α: R²", key="alpha_shared", paper=f"{P['alpha_shared']['r2']}",
-             ours=f"{ps['shared']['median']['r2']:.3f}", verdict=claims.r2_verdict(ps["shared"]["median"]["r2"])),
-        dict(claim=f"held norm moves T_grok at η = 1e-3 (ρ {m['rmin']} → {m['rmax']})", key="table1_lr1e-3",
-             paper=f"{side.iloc[0].paper:.1f}x (Table 1; text: ≈ 19x)",
-             ours=f"{side.iloc[0].ours:.1f}x (geo. mean over η: {v['pn_norm_effect']:.1f}x)",
-             verdict=claims.verdict(side.iloc[0].ours, side.iloc[0].paper)),
-        dict(claim="learning rate moves T_grok (η 1e-3 → 8e-3, geo. mean over ρ)", key="table1_lr8e-3",
-             paper=f"{v['pn_lr_geo_paper']:.2f}x (Table 1; text: ≈ 2x)", ours=f"{v['pn_lr_geo']:.2f}x",
-             verdict=claims.verdict(v["pn_lr_geo"], v["pn_lr_geo_paper"])),
-        dict(claim=f"one-shot arm: spread of T_grok over ρ {a['r_lo']:.2f} → {a['r_hi']:.2f}", key="oneshot_spread",
-             paper=f"{theirs['once_spread']:.2f}x", ours=f"{ours['once_spread']:.2f}x",
-             verdict=claims.verdict(ours["once_spread"], theirs["once_spread"])),
-        dict(claim=f"sustained hold: spread of T_grok over ρ {a['h_lo']:.2f} → {a['h_hi']:.2f}", key="hold_spread",
-             paper=f"{theirs['hold_spread']:.2f}x", ours=f"{ours['hold_spread']:.2f}x",
-             verdict=claims.verdict(ours["hold_spread"], theirs["hold_spread"])),
+             ours=f"{ps['shared']['median']['r2']:.3f}", seeds=claims.seeds(cfg.seeds, "alpha_shared"),
+             verdict=claims.r2_verdict(ps["shared"]["median"]["r2"])),
     ]
+    t = m["df"]
+    lrs = sorted(t.lr.unique()) if len(t) else []
+    if len(lrs):
+        lo, hi = fits.ratio_ci(_times(t, rho=m["rmax"], lr=1e-3), _times(t, rho=m["rmin"], lr=1e-3))
+        rows.append(ratio_row(f"held norm moves T_grok at η = 1e-3 (ρ {m['rmin']} → {m['rmax']})", "table1_lr1e-3",
+                              side.iloc[0].ours, side.iloc[0].paper, lo, hi,
+                              f"{side.iloc[0].paper:.1f}x (Table 1; text: ≈ 19x)", per_cell(t)))
+        rhos = sorted(P["table1_lr8e-3"]["value"])
+        lo, hi = fits.geo_ratio_ci([(_times(t, rho=r, lr=1e-3), _times(t, rho=r, lr=8e-3)) for r in rhos])
+        rows.append(ratio_row("learning rate moves T_grok (η 1e-3 → 8e-3, geo. mean over ρ)", "table1_lr8e-3",
+                              v["pn_lr_geo"], v["pn_lr_geo_paper"], lo, hi,
+                              f"{v['pn_lr_geo_paper']:.2f}x (Table 1; text: ≈ 2x)", per_cell(t)))
+    o, hd = a["once_df"], a["hold_df"]
+    lo, hi = fits.ratio_ci(_times(o, rho=a["r_hi"]), _times(o, rho=a["r_lo"]))
+    rows.append(ratio_row(f"one-shot arm: spread of T_grok over ρ {a['r_lo']:.2f} → {a['r_hi']:.2f}", "oneshot_spread",
+                          ours["once_spread"], theirs["once_spread"], lo, hi, f"{theirs['once_spread']:.2f}x",
+                          int(o.groupby("rho").size().min()) if len(o) else 0))
+    lo, hi = fits.ratio_ci(_times(hd, rho=a["h_hi"]), _times(hd, rho=a["h_lo"]))
+    rows.append(ratio_row(f"sustained hold: spread of T_grok over ρ {a['h_lo']:.2f} → {a['h_hi']:.2f}", "hold_spread",
+                          ours["hold_spread"], theirs["hold_spread"], lo, hi, f"{theirs['hold_spread']:.2f}x",
+                          int(hd.groupby("rho").size().min()) if len(hd) else 0))
     per_p = ps["per_p"]
     for p, paper_a in P["alpha_per_p"]["value"].items():
         r = per_p[(per_p.p == p) & (per_p.method == "median") & per_p.rho_range.str.startswith("ρ ≤")]
         if len(r):
             r = r.iloc[0]
-            rows.append(dict(claim=f"α at p = {p}", key="alpha_per_p", paper=f"{paper_a}",
-                             ours=f"{r.alpha:.2f} [{r.lo:.2f}, {r.hi:.2f}]",
-                             verdict=claims.exponent_verdict(dict(alpha=r.alpha, lo=r.lo, hi=r.hi), paper_a)))
+            rows.append(exp_row(f"α at p = {p}", "alpha_per_p", dict(alpha=r.alpha, lo=r.lo, hi=r.hi), paper_a,
+                                cfg.seeds, claim_id=f"alpha_per_p {p}", paper=f"{paper_a}"))
     return rows
