@@ -13,7 +13,10 @@ from .specs import RunSpec
 
 CURVES = ("train_loss", "train_acc", "test_loss", "test_acc", "weight_norm", "logit_rms")
 SUMMARY = ("status", "t_mem", "t_grok", "norm_at_mem", "norm_at_grok", "final_train_acc", "final_test_acc",
-           "final_norm", "steps_run", "wall_s", "device", "members", "torch", "stop_reason", "failure")
+           "final_norm", "steps_run", "wall_s", "device", "members", "torch", "stop_reason", "failure",
+           # provenance, in records written from 2026-12 on (older records lack them): when the run's batch
+           # started (UTC), the code's git commit, and the sha256 of each prediction file that named the run
+           "started_utc", "commit", "predictions")
 STATUSES = ("grokked", "censored", "failed")
 # a stored record may hold at most this many logged steps (a 10^9-step geometric grid has ~650; an 'every'
 # grid of 200 over 10^6 steps 5001): a guard against a record that claims gigabytes of curves

@@ -2,11 +2,15 @@
 in worker processes, writing each record as its member finishes (so a killed sweep resumes)."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import multiprocessing as mp
 import os
 import queue
+import subprocess
 import time
 from collections import defaultdict
+from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -248,6 +252,43 @@ def _drain(q, handle):
             return
 
 
+@functools.lru_cache(maxsize=1)
+def code_commit() -> str | None:
+    """The git commit of the code that trains ('…+dirty' where grok_core has uncommitted changes), or None
+    outside a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--", "."], capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev + ("+dirty" if dirty else "") if rev else None
+
+
+def provenance(store: Store):
+    """A function that stamps a finished record with its provenance before it is stored: the code's commit and
+    the sha256 (first 16 hex digits) of every prediction file in <store>/predictions/ that names the run, so
+    that the order 'prediction, then run' can be checked from the records alone (tests/test_provenance.py)."""
+    files = {}
+    for p in sorted((store.root / "predictions").glob("*.json")):
+        try:
+            text = p.read_text()
+        except OSError:
+            continue
+        files[p.name] = (text, hashlib.sha256(text.encode()).hexdigest()[:16])
+    commit = code_commit()
+
+    def stamp(record: dict) -> dict:
+        run_id = RunSpec.from_dict(record["spec"]).run_id
+        named = {name: h for name, (text, h) in files.items() if run_id in text}
+        s = record["summary"]
+        return dict(record, summary={**s, "commit": s.get("commit") or commit,
+                                     "predictions": s.get("predictions") or named or None})
+    return stamp
+
+
 _ASKED: set = set()          # run ids asked for in this process (a page lists the runs it rests on)
 
 
@@ -289,13 +330,15 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
                    mininterval=1.0)
         steps, t0 = 0, time.perf_counter()
 
+        stamp = provenance(store)
+
         def handle(kind, payload):
             nonlocal steps
             if kind == "done":
-                store.put(payload)
+                store.put(stamp(payload))
                 bar.update(1)
             elif kind == "stored":                   # from another machine: never stored twice
-                if store.put(payload, refuse_equal=True):
+                if store.put(stamp(payload), refuse_equal=True):
                     bar.update(1)
             else:
                 steps += payload

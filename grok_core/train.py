@@ -8,6 +8,7 @@ only.
 from __future__ import annotations
 
 import math
+import datetime
 import time
 
 import numpy as np
@@ -160,7 +161,7 @@ class BatchTrainer:
                            final_norm=float(curves["weight_norm"][-1]), steps_run=int(step),
                            wall_s=round(wall_s, 3), device=str(self.device), members=len(self.specs),
                            torch=torch.__version__, stop_reason=self.stop_reason[i],
-                           failure=self.failure[i])
+                           failure=self.failure[i], started_utc=self.started_utc)
             self.records[i] = {"spec": s.to_dict(), "summary": summary, "curves": curves}
             self.on_done(self.records[i])
         keep = [j for j in range(len(self.idx)) if j not in set(slots)]
@@ -178,6 +179,7 @@ class BatchTrainer:
     # ------------------------------------------------------------------ main loop
     def run(self) -> list[dict]:
         self.records = [None] * len(self.specs)
+        self.started_utc = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         t0 = time.perf_counter()
         self._setup()
         all_logs = sorted(set().union(*self.grids))

@@ -75,11 +75,16 @@ def predict_heldout(cfg: CriticalNorm, p_df, p_specs, path) -> None:
     ok = p_df[p_df.status == "grokked"]
     if path.exists() or len(p_df) < len({s.run_id for s in p_specs}) or ok.p.nunique() < 2:
         return
+    import datetime
+
     law = fits.power_law(ok.p, ok.norm_at_grok)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dict(p=cfg.heldout_p, wc_predicted=law["c"] * cfg.heldout_p ** law["k"], k=law["k"],
-                                    c=law["c"], fit_moduli=sorted(int(p) for p in ok.p.unique()),
-                                    fit_run_ids=sorted(ok.run_id)), indent=1))
+    written = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    new = sorted(s.run_id for s in plan(cfg)["held-out modulus"])
+    path.write_text(json.dumps(dict(written_utc=written, p=cfg.heldout_p,
+                                    wc_predicted=law["c"] * cfg.heldout_p ** law["k"], k=law["k"], c=law["c"],
+                                    fit_moduli=sorted(int(p) for p in ok.p.unique()), fit_run_ids=sorted(ok.run_id),
+                                    new_run_ids=new), indent=1))
 
 
 def overview(cfg: CriticalNorm, all_df, n_grid: int) -> dict:

@@ -206,6 +206,12 @@ def prediction_path(store, preset: str, cfg: OneLaw | None = None):
     return store.root / "predictions" / f"one_law_{preset}{tag}.json"
 
 
+def _now_utc() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
 def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: float):
     """Write `predict`'s numbers once, before any of the new runs exists, and never overwrite them; returns what
     the file holds (None while the runs they need are missing)."""
@@ -230,6 +236,7 @@ def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: f
     out = predict(cfg, free_recs, grid_recs, alpha, ln_bound)
     out["new_run_ids"] = sorted(s.run_id for s in new)
     path.parent.mkdir(parents=True, exist_ok=True)
+    out["written_utc"] = _now_utc()           # the runs' records carry their start; tests/test_provenance.py compares
     path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
     return out
 
@@ -447,7 +454,12 @@ def held_transformer(cfg: OneLaw, pred: dict | None, free_recs: list, held_specs
                   ol_pilot=(pred or {}).get("pilot", "No run preceded the prediction file."),
                   ol_norm_tint=float(norm_tint) / ht["wc"],
                   ol_tf_alpha=fit["alpha"], ol_tf_alpha_lo=fit["lo"], ol_tf_alpha_hi=fit["hi"],
-                  ol_tf_max_ratio=max_ratio, ol_tf_t_below=t_below, ol_tf_above_n=len(above), ol_tf_above_grok=n_above,
+                  ol_tf_max_ratio=max_ratio,
+                  # the rule as registered with the prediction file (807bb4d) read a cell that never grokked as
+                  # 'not measured'; it was changed to 'failed' 8 minutes later (ad38ffa), before any new run finished
+                  ol_ln_registered=WORDS["not measured" if not np.isfinite(max_ratio) else
+                                         bound_verdict(max_ratio, P["attn_ln_hold_max"]["value"])],
+                  ol_tf_t_below=t_below, ol_tf_above_n=len(above), ol_tf_above_grok=n_above,
                   ol_tf_min_ratio=float(tab.ratio_to_free.min()) if len(tab) else np.nan,
                   ol_tf_n=sum(map(len, by_rho.values())),
                   ol_tf_grok=sum(r["summary"]["t_grok"] is not None for v in by_rho.values() for r in v),
