@@ -113,12 +113,30 @@ def test_sparse_parity_book_plan_is_the_stored_chapter_3b():
     from grok_core.studies import sparse_parity
     store = Store("results")
     studies = sparse_parity.plan(sparse_parity.PRESETS["book"], store)
-    assert set(studies) == {"free", "training-set size", "held"}
-    assert len(studies["held"]) == 8 * 5
+    assert set(studies) == {"free", "training-set size", "λ frontier", "held"}
+    assert len(studies["held"]) == 8 * 5 and len(studies["λ frontier"]) == 8 * 6
     for name, specs in studies.items():
-        assert all(store.get(s) is not None for s in specs), name
+        if name != "λ frontier":              # its λ = 1 cell is the free runs' reference cell; the rest may train
+            assert all(store.get(s) is not None for s in specs), name
+    ref = {s.run_id for s in studies["free"] if s.lr == 1e-3}
+    assert ref == {s.run_id for s in studies["λ frontier"] if s.wd == 1.0}
     # without the free runs the plan cannot list the held study yet
-    assert set(sparse_parity.plan(sparse_parity.PRESETS["book"])) == {"free", "training-set size"}
+    assert set(sparse_parity.plan(sparse_parity.PRESETS["book"])) == {"free", "training-set size", "λ frontier"}
+
+
+def test_parity_frontier_rules():
+    """The λ frontier's two Table 2 rules, fixed before its runs."""
+    from grok_core.studies.sparse_parity import on_frontier, set_by_weight_decay
+    authors = {0.3: 26.97, 0.5: 23.17, 1.0: 20.83, 2.0: 17.52, 3.0: 15.63}   # their data/parity_lambda medians
+    assert set_by_weight_decay(authors) == "yes"
+    assert set_by_weight_decay({**authors, 2.0: 21.0}) == "partly"               # one pair out of order
+    assert set_by_weight_decay({0.3: 21.0, 1.0: 20.5, 3.0: 20.0}) == "no"           # falls, but by < 1.2x
+    assert set_by_weight_decay({1.0: 20.0, 3.0: 15.0}) == "not measured"
+    front = [(26.97, 7377), (20.83, 3220), (15.63, 2049)]
+    assert on_frontier(front, [(22.0, 3800), (18.7, 2800)])[0] == "no"
+    assert on_frontier(front, [(24.0, 20000)])[0] == "yes"                         # slow, high-norm: off it
+    assert on_frontier(front, [(18.0, 600)])[0] == "partly"                        # off it, but fast
+    assert on_frontier(front, [(40.0, 3000)])[0] == "not measured"                 # outside the frontier's range
 
 
 def test_pinned_norm_book_plan_is_the_stored_chapter_2():

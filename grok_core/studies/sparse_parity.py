@@ -2,10 +2,11 @@
 arithmetic? Sparse parity (k = 3 of n = 30 bits, m = 1000 training examples, 2000 fresh test examples), MLP
 n → 512 → 2 with GELU, full-batch AdamW, ‖W‖ and the clamp over W1 and W2, clamp from t_int = 1000.
 
-Three studies: free runs across learning rates (W_c and its invariance), free runs across training-set sizes m
-(paper 1's Table 2: the grokking norm drifts with m), and the reference learning rate's seeds held at ρ·W_c, with
-budgets min(cap, 4·T_free·e^{7.5(ρ−1)}) (at least `floor`), as in chapter 2. The held study needs the free runs'
-W_c and T_free, so the plan lists it once they are stored."""
+Four studies: free runs across learning rates (W_c and its invariance), free runs across training-set sizes m
+(paper 1's Table 2: the grokking norm drifts with m), free runs across weight decay at the reference learning
+rate (the λ frontier of the authors' `src/run_parity_lambda.py`: λ 0.3 … 5, 50k steps), and the reference
+learning rate's seeds held at ρ·W_c, with budgets min(cap, 4·T_free·e^{7.5(ρ−1)}) (at least `floor`), as in
+chapter 2. The held study needs the free runs' W_c and T_free, so the plan lists it once they are stored."""
 from __future__ import annotations
 
 import math
@@ -34,6 +35,10 @@ class SparseParity:
     rhos: tuple = (0.90, 1.00, 1.10, 1.20, 1.30)
     cap: int = 60_000
     floor: int = 10_000
+    # the λ frontier (paper 1 §8; src/run_parity_lambda.py: these six λ at lr 1e-3, 16 seeds, 50k steps); its
+    # λ = 1 cell is the free runs' reference cell (a grokked run answers any longer budget)
+    lambdas: tuple = (0.3, 0.5, 1.0, 2.0, 3.0, 5.0)
+    lambda_budget: int = 50_000
 
     def base(self) -> RunSpec:
         return RunSpec(task="parity", n_bits=self.n_bits, k_bits=self.k_bits, n_train=self.n_train,
@@ -45,7 +50,7 @@ PRESETS = {
     # CI smoke test: 12 bits, 300 examples, a narrow MLP
     "quick": SparseParity(n_bits=12, n_train=300, n_test=500, hidden=64, lr=3e-3, budget=3000, tail_steps=100,
                           seeds=2, lrs=(3e-3, 6e-3, 1.2e-2), n_trains=(200, 300), t_int=100, rhos=(0.9, 1.1),
-                          cap=3000, floor=1000),
+                          cap=3000, floor=1000, lambdas=(1.0, 2.0), lambda_budget=3000),
     # the book: the paper's task and model, 8 seeds per cell (the paper uses 16)
     "book": SparseParity(),
     # the authors' seeds and free-run budget (src/run_parity.py: 16 seeds, 50k steps); their clamp arms are ρ 0.90
@@ -56,6 +61,11 @@ PRESETS = {
 
 def free(cfg: SparseParity) -> list[RunSpec]:
     return [cfg.base().replace(lr=lr, seed=s) for lr in cfg.lrs for s in range(cfg.seeds)]
+
+
+def lambda_frontier(cfg: SparseParity) -> list[RunSpec]:
+    return [cfg.base().replace(wd=lam, max_steps=cfg.lambda_budget, seed=s) for lam in cfg.lambdas
+            for s in range(cfg.seeds)]
 
 
 def data_sizes(cfg: SparseParity) -> list[RunSpec]:
@@ -78,7 +88,7 @@ def held(cfg: SparseParity, wc: float, t_free: float) -> list[RunSpec]:
 
 def plan(cfg: SparseParity, store=None, free_records: list[dict] | None = None) -> dict:
     """{study: [RunSpec]}: the held study once the free runs (given, or read from `store`) give W_c and T_free."""
-    out = {"free": free(cfg), "training-set size": data_sizes(cfg)}
+    out = {"free": free(cfg), "training-set size": data_sizes(cfg), "λ frontier": lambda_frontier(cfg)}
     if free_records is None and store is not None:
         recs = [store.get(s) for s in out["free"]]
         free_records = recs if all(r is not None for r in recs) else None
@@ -209,6 +219,47 @@ def clamped_figure(cfg: SparseParity, d: dict, t_free: float):
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+# ---- rules for the λ frontier, fixed before its runs (commit before the first of them was trained)
+FRONTIER_MIN_RATIO = 1.2      # 'set by weight decay': the largest over the smallest cell median, at least this
+ON_FRONTIER = 1.5             # a held cell lies on the frontier if its median T_grok is within this factor of it
+
+
+def set_by_weight_decay(wc_by_lam: dict, min_ratio: float = FRONTIER_MIN_RATIO) -> str:
+    """Table 2's 'norm at grok set by weight decay' from the frontier's cells {λ: median ‖W‖ at T_grok} (cells
+    where at least half the seeds grokked): 'yes' if the medians fall strictly with λ and the largest is at
+    least `min_ratio` times the smallest; 'partly' if they fall overall by that much with one adjacent pair out
+    of order; 'no' otherwise; 'not measured' with fewer than three such cells."""
+    lams = sorted(lam for lam, w in wc_by_lam.items() if np.isfinite(w))
+    if len(lams) < 3:
+        return "not measured"
+    w = [wc_by_lam[lam] for lam in lams]
+    falls = sum(b < a for a, b in zip(w, w[1:]))
+    big = w[0] / w[-1] >= min_ratio
+    return "yes" if big and falls == len(w) - 1 else ("partly" if big and falls == len(w) - 2 else "no")
+
+
+def on_frontier(frontier: list[tuple], held: list[tuple], factor: float = ON_FRONTIER) -> tuple[str, list]:
+    """Table 2's 'reg.-unreachable above-norm delay' from the frontier's cells [(median ‖W‖ at T_grok, median
+    T_grok)] and the held cells [(held norm ρ·W_c, median T_grok)]: each held cell whose norm lies within the
+    frontier's norm range is compared with the frontier's T_grok at that norm (interpolated linearly in
+    (‖W‖, ln T) between neighbouring cells). 'no' (no unreachable delay: the clamp lies on the frontier) if every
+    such held cell is within `factor` of it; 'yes' if a held cell above W_c is slower than `factor` times it;
+    'partly' otherwise (a cell off the frontier, but not a slow one above W_c); 'not measured' without at
+    least two frontier cells and one held cell in range. Returns (answer, [(norm, T held, T frontier)])."""
+    pts = sorted((w, t) for w, t in frontier if np.isfinite(w) and np.isfinite(t))
+    if len(pts) < 2:
+        return "not measured", []
+    ws, lts = np.array([p[0] for p in pts]), np.log([p[1] for p in pts])
+    cmp = [(w, t, float(np.exp(np.interp(w, ws, lts)))) for w, t in held
+           if np.isfinite(t) and ws[0] <= w <= ws[-1]]
+    if not cmp:
+        return "not measured", []
+    off = [(w, t, f) for w, t, f in cmp if not 1 / factor <= t / f <= factor]
+    if not off:
+        return "no", cmp
+    return ("yes" if any(t > factor * f for w, t, f in off) else "partly"), cmp
 
 
 def invariant(cv_pct: float) -> str:
