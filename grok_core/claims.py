@@ -110,6 +110,13 @@ PAPER = {
                     "data/parity/wc_measured.json", 20.6),
     "parity_t": _c(1, "§8", "median T_grok held at ρ·Wc from step 1000", "data/parity/results_summary.json",
                    {0.90: 2687, 1.30: 6538.5}),
+    "parity_lambda": _c(1, "§8, Fig. parity (left)", "the λ frontier of sparse parity: free runs at lr 1e-3, 50k steps, "
+                        "16 seeds per λ; per λ the median ‖W‖ at T_grok and median T_grok over grokked seeds, and "
+                        "how many grokked (the text: 'weight decay sets the grokking norm along a clean monotone "
+                        "frontier')", "src/run_parity_lambda.py; data/parity_lambda/metrics",
+                        {0.3: 26.97, 0.5: 23.17, 1.0: 20.83, 2.0: 17.52, 3.0: 15.63},
+                        t_grok={0.3: 7377.0, 0.5: 4354.5, 1.0: 3220.0, 2.0: 2050.0, 3.0: 2049.0},
+                        grokked={0.3: 16, 0.5: 16, 1.0: 16, 2.0: 16, 3.0: 16, 5.0: 0}, seeds=16, budget=50_000),
     "parity_transfer": _c(1, "§8, Table 2", "which properties of modular addition transfer to sparse parity "
                           "(the paper's Table 2, its rows as it words them)", "paper/main.tex Table 2",
                           {"grokking occurs": "yes", "norm at grok set by weight decay": "yes",

@@ -108,3 +108,14 @@ def test_pscan_exponent_of_its_free_controls():
     k = np.polyfit(x, y, 1)[0]
     c = P["wc_pscan_exponent"]
     assert k == pytest.approx(c["released"], abs=0.0005) and k == pytest.approx(c["value"], abs=0.005)
+
+
+def test_parity_lambda_frontier(grokfss):
+    cells = json.loads((AUTHORS / "paper1_grokfss.json").read_text())["parity_lambda"]
+    c = P["parity_lambda"]
+    for cell in (x for x in cells if x["lr"] == 1e-3):
+        norms, t = _norms(cell), [x for x in cell["t_grok"] if x >= 0]
+        assert len(t) == c["grokked"][cell["wd"]] and cell["max_steps"] == c["budget"]
+        if norms:
+            assert np.median(norms) == pytest.approx(c["value"][cell["wd"]], abs=0.005)
+            assert np.median(t) == pytest.approx(c["t_grok"][cell["wd"]], abs=0.5)

@@ -5,7 +5,8 @@ with their source files, so that tests can recompute every paper figure that is 
         ClevixLab/critical-norm-grokking and ClevixLab/grokking-norm-separation
 
 Writes results/authors/paper1_grokfss.json (per seed: T_grok and ‖W‖ at T_grok of every data/grokfss/metrics
-cell, -1 / null where a seed did not grok within the budget; the p-scan's free controls) and results/authors/paper2_runs.json (per run of
+cell, -1 / null where a seed did not grok within the budget; the p-scan's free controls; the sparse-parity λ frontier
+of data/parity_lambda/metrics, per seed) and results/authors/paper2_runs.json (per run of
 data/summary3.json and data/summary5.json: seed, p, η, λ, T_mem, T_grok, V at T_mem, V at the end). Only numbers
 are taken; no code.
 """
@@ -39,6 +40,14 @@ def paper1(repo: str) -> dict:
         cells.append(dict(source=f, p=int(z["p"]), frac=round(float(z["alpha"]), 2), lr=float(f"{float(z['lr']):.1e}"),
                           wd=float(f"{float(z['lam']):.1e}"), max_steps=int(z["max_steps"]),
                           t_grok=[int(t) for t in tg], norm_at_grok=norms))
+    parity = []
+    for f in sorted(_files(repo, "data/parity_lambda/metrics/")):
+        z = np.load(io.BytesIO(_git(repo, "show", f"HEAD:{f}")), allow_pickle=False)
+        tg, wn = z["T_grok_per_seed"], z["wn_at_grok"]
+        parity.append(dict(source=f, wd=round(float(z["lam"]), 3), lr=float(f"{float(z['lr']):.1e}"),
+                           max_steps=int(z["max_steps"]), t_grok=[int(t) for t in tg],
+                           norm_at_grok=[float(round(float(w), 4)) if t >= 0 and np.isfinite(w) else None
+                                         for t, w in zip(tg, wn)]))
     pscan = [dict(p=r["p"], seeds=r["seeds"], wn_at_grok=r["wn_at_grok"], T_grok_median=r["T_grok_median"])
              for r in json.loads(_git(repo, "show", "HEAD:data/pscan/results_summary.json")) if r["arm"] == "none"]
     commit = _git(repo, "rev-parse", "HEAD").decode().strip()
@@ -46,7 +55,7 @@ def paper1(repo: str) -> dict:
                 what="per seed: T_grok (first logged step with test accuracy >= 0.9; -1: not within max_steps) and "
                      "the weight_norm curve at that step, from data/grokfss/metrics/*.npz; and the p-scan's free "
                      "controls as released in data/pscan/results_summary.json (arm 'none')", cells=cells,
-                pscan_controls=pscan)
+                pscan_controls=pscan, parity_lambda=parity)
 
 
 def paper2(repo: str) -> dict:

@@ -262,6 +262,90 @@ def on_frontier(frontier: list[tuple], held: list[tuple], factor: float = ON_FRO
     return ("yes" if any(t > factor * f for w, t, f in off) else "partly"), cmp
 
 
+def frontier(cfg: SparseParity, lam_df, cl: dict, wc: float) -> dict:
+    """The λ frontier: per λ the median ‖W‖ at T_grok (its CI over seeds) and median T_grok beside the authors'
+    cells; the two Table 2 answers it gives by the rules above; the slope of ln W_c on ln λ with a CI from seeds
+    resampled within cells, beside the same slope of the authors' medians."""
+    import pandas as pd
+
+    from .. import claims, fits
+
+    P = claims.PAPER["parity_lambda"]
+    rows, wc_by_lam, front = [], {}, []
+    for lam in cfg.lambdas:
+        g = lam_df[np.isclose(lam_df.wd, lam)] if len(lam_df) else lam_df
+        ok = g[g.status == "grokked"] if len(g) else g
+        med, lo, hi = fits.median_ci(ok.norm_at_grok) if len(ok) else (np.nan, np.nan, np.nan)
+        t = float(np.median(ok.t_grok)) if len(ok) else np.nan
+        enough = len(g) > 0 and len(ok) >= len(g) / 2
+        if enough:
+            wc_by_lam[lam] = med
+            front.append((med, t))
+        rows.append(dict(wd=lam, seeds=len(g), grokked=len(ok), wc=med, ci_lo=lo, ci_hi=hi, t_grok=t,
+                         budget=int(g.max_steps.max()) if len(g) else cfg.lambda_budget,
+                         paper_wc=P["value"].get(lam, np.nan), paper_t=P["t_grok"].get(lam, np.nan),
+                         paper_grokked=f"{P['grokked'].get(lam, 0)} of {P['seeds']}" if lam in P["grokked"] else "—"))
+    tab = pd.DataFrame(rows)
+    held = [(r.rho * wc, r.T_median) for r in cl["tab"].itertuples()] if np.isfinite(wc) else []
+    set_by = set_by_weight_decay(wc_by_lam)
+    unreachable, cmp = on_frontier(front, held)
+    lams = sorted(wc_by_lam)
+    cells = [lam_df[np.isclose(lam_df.wd, lam) & (lam_df.status == "grokked")].norm_at_grok.to_numpy(float)
+             for lam in lams]
+    slope = fits.ols(np.log(lams), np.log([wc_by_lam[x] for x in lams]))[0] if len(lams) >= 2 else np.nan
+    s_lo, s_hi = (fits.cell_bootstrap(cells, lambda cs: fits.ols(np.log(lams), np.log([np.median(c) for c in cs]))[0])
+                  if len(lams) >= 2 else (np.nan, np.nan))
+    pl = sorted(P["value"])
+    paper_slope = fits.ols(np.log(pl), np.log([P["value"][x] for x in pl]))[0]
+    ratio = wc_by_lam[lams[0]] / wc_by_lam[lams[-1]] if len(lams) >= 2 else np.nan
+    complete = len(lam_df) == len(cfg.lambdas) * cfg.seeds
+    values = dict(sp_lam_set_by=set_by if complete else "not measured", sp_lam_ratio=ratio,
+                  sp_lam_ratio_paper=P["value"][pl[0]] / P["value"][pl[-1]],
+                  sp_lam_unreachable=unreachable if complete else "not measured",
+                  sp_lam_slope=slope, sp_lam_slope_lo=s_lo, sp_lam_slope_hi=s_hi, sp_lam_slope_paper=paper_slope,
+                  sp_lam_runs=len(lam_df), sp_lam_grid=len(cfg.lambdas) * cfg.seeds,
+                  sp_lam_list=", ".join(f"{x:g}" for x in cfg.lambdas), sp_lam_budget=cfg.lambda_budget,
+                  sp_lam_held_off=sum(1 for w, t, f in cmp if not 1 / ON_FRONTIER <= t / f <= ON_FRONTIER),
+                  sp_lam_held_n=len(cmp), sp_lam_factor=ON_FRONTIER, sp_lam_min_ratio=FRONTIER_MIN_RATIO,
+                  sp_lam_worst=max((t / f for w, t, f in cmp), default=np.nan, key=lambda r: abs(np.log(r))))
+    table = tab.rename(columns={"paper_wc": "paper Wc", "paper_t": "paper T_grok", "paper_grokked": "paper grokked"})
+    return dict(tab=tab, front=front, held=held, cmp=cmp, values=values, table=table, complete=complete,
+                slope=dict(alpha=slope, lo=s_lo, hi=s_hi), paper_slope=paper_slope,
+                n=int(lam_df.groupby("wd").size().min()) if len(lam_df) else 0)
+
+
+def frontier_figure(d: dict):
+    import matplotlib.pyplot as plt
+
+    from .. import claims, plots
+
+    P = claims.PAPER["parity_lambda"]
+    tab = d["tab"]
+    fig, (ax, ax_f) = plt.subplots(1, 2, figsize=(10, 3.8))
+    ok = tab[tab.wc.notna()]
+    ax.errorbar(ok.wd, ok.wc, yerr=[ok.wc - ok.ci_lo, ok.ci_hi - ok.wc], fmt="o-", color=plots.OURS, capsize=3,
+                label="ours: median, 95 % CI")
+    ax.plot(list(P["value"]), list(P["value"].values()), "x--", color=plots.PAPER, ms=8, label="paper 1's data")
+    ax.set(xscale="log", xlabel="weight decay λ", ylabel="‖W‖ at $T_\mathrm{grok}$",
+           title="Weight decay sets the grokking norm")
+    ax.legend()
+    if d["front"]:
+        w, t = zip(*sorted(d["front"]))
+        ax_f.plot(w, t, "o-", color=plots.OURS, label="free runs across λ (the frontier)")
+    pw = sorted(P["value"])
+    ax_f.plot([P["value"][x] for x in pw], [P["t_grok"][x] for x in pw], "x--", color=plots.PAPER, ms=8,
+              label="paper 1's frontier (its data)")
+    if d["held"]:
+        hw, ht = zip(*d["held"])
+        ax_f.plot(hw, ht, "s", color="#2a9d8f", ms=7,
+                  label="held at ρ·Wc (λ = 1)")
+    ax_f.set(yscale="log", xlabel="‖W‖ at $T_\mathrm{grok}$ (held: ρ·Wc)", ylabel="median $T_\mathrm{grok}$ (steps)",
+             title="The clamp lies on the frontier")
+    ax_f.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def invariant(cv_pct: float) -> str:
     """A Table 2 invariance, by chapter 1's concentration rule (CV ≤ 3 %: 'yes', ≤ 6 %: 'partly')."""
     from .critical_norm import concentration_verdict
@@ -270,7 +354,7 @@ def invariant(cv_pct: float) -> str:
                                                                                "not measured")
 
 
-def transfer(cfg: SparseParity, fr: dict, m_df) -> dict:
+def transfer(cfg: SparseParity, fr: dict, m_df, fl: dict | None = None) -> dict:
     """Paper 1's Table 2 row for parity, property by property, beside ours."""
     import numpy as np
     import pandas as pd
@@ -284,20 +368,26 @@ def transfer(cfg: SparseParity, fr: dict, m_df) -> dict:
     n_ok = int((df.status == "grokked").sum())
     cv_lr, t_span = fr["values"]["sp_cv_lr"], fr["values"]["sp_t_span"]
     ours = {"grokking occurs": ("yes" if n_ok / max(len(df), 1) >= 0.5 else "no", f"{n_ok} of {len(df)} free runs"),
-            "norm at grok set by weight decay": ("not measured", "needs free runs across λ"),
+            "norm at grok set by weight decay": (
+                fl["values"]["sp_lam_set_by"], f"median ‖W‖ falls {fl['values']['sp_lam_ratio']:.2f}-fold over "
+                f"λ {min(cfg.lambdas):g}–{max(cfg.lambdas):g}") if fl and fl["complete"] else
+                ("not measured", "needs free runs across λ"),
             "norm at grok invariant to learning rate": (invariant(cv_lr) if np.isfinite(t_span) and t_span >= 1.5
                                                         else "not measured",
                                                         f"CV {cv_lr:.1f} % across lr while T moves {t_span:.1f}x"),
             "norm at grok invariant to data amount": (invariant(cv_m),
                                                       f"CV {cv_m:.1f} % across m = {', '.join(map(str, cfg.n_trains))}"),
-            "reg.-unreachable above-norm delay": ("not measured", "needs free runs across λ to draw the frontier")}
+            "reg.-unreachable above-norm delay": (
+                fl["values"]["sp_lam_unreachable"], f"{fl['values']['sp_lam_held_off']} of "
+                f"{fl['values']['sp_lam_held_n']} held cells off the frontier by more than {ON_FRONTIER:g}x")
+                if fl and fl["complete"] else ("not measured", "needs free runs across λ to draw the frontier")}
     paper = claims.PAPER["parity_transfer"]["value"]
     tab = pd.DataFrame([{"property": k, "paper 1": paper[k], "ours": a, "measured": m} for k, (a, m) in ours.items()])
     return dict(table=tab.set_index("property"), paper=paper,
                 values={"sp_cv_m": cv_m, "sp_m_wc": ", ".join(f"{w:.1f} (m = {m})" for m, w in by_m.wc.items())})
 
 
-def score(fr: dict, cl: dict, tr: dict, m_df=None) -> list[dict]:
+def score(fr: dict, cl: dict, tr: dict, fl: dict | None = None) -> list[dict]:
     """The chapter's scorecard rows by the rules fixed before the runs, each with our 95 % CI (seeds resampled
     within cells) and 'not resolved' where it reaches across the rule's line (added after the runs). A Table 2
     row measured by a CV is judged by chapter 1's concentration rule on that CV, its CI included."""
@@ -340,4 +430,9 @@ def score(fr: dict, cl: dict, tr: dict, m_df=None) -> list[dict]:
             row.update(ours=f"{row['ours']} (CV {cv_lr:.1f} %)", ci=j["ci"], seeds=j["seeds"], registered=row["verdict"],
                        verdict=j["verdict"] if j["verdict"] == "not resolved" else row["verdict"])
         rows.append(row)
+    if fl and fl["complete"]:
+        rows.append(dict(claim=f"parity: Wc across λ, slope of ln Wc on ln λ (λ {fl['values']['sp_lam_list']})",
+                         key="parity_lambda", paper=f"{fl['paper_slope']:.3f} (its data; the text: 'a clean monotone "
+                         "frontier')", ours=f"{fl['slope']['alpha']:.3f}",
+                         **claims.judged_exponent(fl["slope"], fl["paper_slope"], fl["n"], "parity_lambda", fmt=".3f")))
     return rows
