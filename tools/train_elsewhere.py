@@ -63,7 +63,7 @@ def main(argv=None):
     def finish(why, stop=False):
         with lock:
             new = sorted(set(store.ids()) - before)
-            n = store.export(args.archive, new)
+            n = store.export(args.archive, new, overwrite=True)   # its own output: a rerun replaces it
             print(f"\n{why} after {time.perf_counter() - t0:.0f} s: exported {n} new records to {args.archive}",
                   flush=True)
             if stop:                            # the timer's thread: end the process, trainers and all
