@@ -8,6 +8,7 @@ A grid file:
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 import yaml
@@ -59,6 +60,10 @@ def load_grid(path) -> list[RunSpec]:
     if both:
         raise ValueError(f"grid file {path}: {sorted(both)} in both 'grid' and 'zip'")
     pairs = [dict(zip(zipped, row)) for row in zip(*zipped.values())] if zipped else [{}]
+    from .specs import MAX_RUNS
+    n = len(pairs) * math.prod(len(v) for v in doc.get("grid", {}).values())
+    if n > MAX_RUNS:
+        raise ValueError(f"grid file {path}: {n:,} runs is not allowed: at most {MAX_RUNS:,} in one grid")
     return [s for pair in pairs for s in grid({**doc.get("base", {}), **pair}, **doc.get("grid", {}))]
 
 

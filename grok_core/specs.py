@@ -19,6 +19,10 @@ CLAMP_MODES = ("none", "hold", "once")
 LOG_GRIDS = ("geom", "every")
 MAX_P = 3000                  # p² = 9·10^6 pairs
 MAX_EXAMPLES = 10_000_000
+MAX_WIDTH = 65_536            # d_embed, hidden, heads
+MAX_STEPS = 10 ** 9
+MAX_LOGGED = 1_000_000        # logged steps per record (record.MAX_POINTS)
+MAX_RUNS = 100_000            # runs in one grid, refused before any spec is built
 
 # Fields that identify a run's trajectory. `max_steps` is the budget and is left out on purpose.
 _NOT_HASHED = ("max_steps",)
@@ -121,8 +125,9 @@ class RunSpec:
         if self.task == "parity" and self.layernorm:
             _fail("layernorm", self.layernorm, "False for parity")
         for name in ("d_embed", "hidden", "heads"):
-            if getattr(self, name) < 1:
-                _fail(name, getattr(self, name), "a positive integer")
+            if not 1 <= getattr(self, name) <= MAX_WIDTH:
+                _fail(name, getattr(self, name), f"a positive integer at most {MAX_WIDTH:,} (a width past it cannot "
+                      "fit in memory)")
         if self.model in ("attn", "transformer") and self.d_embed % self.heads:
             _fail("heads", self.heads, f"a divisor of d_embed={self.d_embed}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -157,6 +162,11 @@ class RunSpec:
             _fail("log_density/log_every", (self.log_density, self.log_every), "positive integers")
         if self.log == "every" and self.log_every > self.max_steps:
             _fail("log_every", self.log_every, f"at most max_steps={self.max_steps}, or the run logs nothing after step 0")
+        if self.max_steps > MAX_STEPS:
+            _fail("max_steps", self.max_steps, f"at most {MAX_STEPS:,} steps")
+        if self.log == "every" and self.max_steps // self.log_every > MAX_LOGGED:
+            _fail("log_every", self.log_every, f"at least max_steps / {MAX_LOGGED:,} = "
+                  f"{-(-self.max_steps // MAX_LOGGED):,} (a record keeps at most {MAX_LOGGED:,} logged steps)")
         for name in ("mem_threshold", "grok_threshold"):
             if not (0 < getattr(self, name) <= 1):
                 _fail(name, getattr(self, name), "an accuracy in (0, 1]")
@@ -236,6 +246,10 @@ def grid(base: dict | RunSpec | None = None, **axes) -> list[RunSpec]:
     base = dict(base or {})
     names = list(axes)
     values = [list(v) if isinstance(v, (list, tuple, range)) else [v] for v in axes.values()]
+    n = math.prod(len(v) for v in values)
+    if n > MAX_RUNS:
+        raise ValueError(f"grid of {n:,} runs is not allowed: at most {MAX_RUNS:,} in one grid "
+                         f"(axes: {', '.join(f'{k} x{len(v)}' for k, v in zip(names, values))})")
     empty = [n for n, v in zip(names, values) if not v]
     if empty:
         raise ValueError(f"grid axis {empty} is empty: give at least one value (or leave the axis out)")

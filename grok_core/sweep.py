@@ -318,6 +318,10 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
     device = device or default_device()
     if client is None:                           # the workers of a cluster check their own devices
         device = check_device(device)
+        cores = os.cpu_count() or 1
+        if workers and device == "cpu" and workers > cores:
+            print(f"workers={workers} is more than the {cores} cores here: using {cores}", flush=True)
+            workers = cores
     from . import models
     for spec in {s.shape_key() + (s.clamp_group,): s for s in specs}.values():
         models.check(spec)

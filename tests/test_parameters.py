@@ -46,3 +46,32 @@ def test_the_command_line_refuses_before_any_run_trains(sets, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:")
     assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").glob("*/*.npz"))
+
+
+def test_a_huge_grid_is_refused_before_any_spec_is_built(tmp_path, capsys):
+    import time
+
+    from grok_core.specs import grid
+    t0 = time.time()
+    with pytest.raises(ValueError, match="grid of 100,000,000 runs is not allowed"):
+        grid({}, seed=range(10_000), lr=[1e-3] * 100, wd=[1.0] * 100)
+    (tmp_path / "g.yaml").write_text("grid: {seed: [" + ", ".join(map(str, range(1000))) + "], "
+                                     "lr: [" + ", ".join(["0.001"] * 1000) + "]}\n")
+    assert cli(["--store", str(tmp_path), "sweep", str(tmp_path / "g.yaml"), "--dry-run"]) == 2
+    assert "1,000,000 runs is not allowed" in capsys.readouterr().err
+    assert time.time() - t0 < 10
+
+
+@pytest.mark.parametrize("fields, name", [(dict(log="every", log_every=1, max_steps=10 ** 9), "log_every"),
+                                          (dict(hidden=10 ** 9), "hidden"), (dict(max_steps=10 ** 12), "max_steps")])
+def test_specs_that_cannot_fit_are_refused(fields, name):
+    from grok_core import RunSpec
+    with pytest.raises(ValueError, match=f"^{name}="):
+        RunSpec(**fields)
+
+
+def test_more_workers_than_cores_are_capped_with_a_line(tmp_path, capsys):
+    from grok_core import RunSpec, sweep
+    spec = RunSpec(p=7, frac=0.6, d_embed=8, hidden=16, lr=1e-2, max_steps=30)
+    assert sweep.run([spec], store=tmp_path, workers=10_000, device="cpu")[0] is not None
+    assert "is more than the" in capsys.readouterr().out
