@@ -1,0 +1,43 @@
+"""The built book (make test builds it before pytest): every internal link and anchor resolves, and the
+reproducibility page names the commit and versions it was built with."""
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+HTML = Path(__file__).resolve().parent.parent / "_build" / "html"
+PAGES = sorted(p for p in HTML.rglob("*.html") if "_static" not in p.parts and p.name not in ("genindex.html",
+                                                                                              "search.html"))
+pytestmark = pytest.mark.skipif(not PAGES, reason="the book is not built (make test builds it first)")
+
+
+def _ids(path: Path) -> set:
+    return set(re.findall(r'\sid="([^"]+)"', path.read_text(errors="replace")))
+
+
+def test_every_internal_link_and_anchor_resolves():
+    ids, broken = {}, []
+    for page in PAGES:
+        text = page.read_text(errors="replace")
+        for href in re.findall(r'href="([^"]+)"', text):
+            if re.match(r"[a-z]+:", href) or href.startswith("//") or re.search(r"[<{]", href):   # code shown on a page
+                continue
+            target, _, anchor = unquote(href).partition("#")
+            target = target.split("?")[0]
+            dest = (page.parent / target).resolve() if target else page
+            if not dest.exists():
+                broken.append(f"{page.relative_to(HTML)} -> {href}")
+                continue
+            if anchor and dest.suffix == ".html":
+                if dest not in ids:
+                    ids[dest] = _ids(dest)
+                if anchor not in ids[dest]:
+                    broken.append(f"{page.relative_to(HTML)} -> {href}")
+    assert not broken, broken[:10]
+
+
+def test_the_book_says_what_it_was_built_from():
+    text = re.sub(r"<[^>]+>", "", (HTML / "book" / "reproducibility.html").read_text())
+    assert re.search(r"built from commit ([0-9a-f]{12}|not built from a git checkout)", text)
+    assert "torch " in text and "Python 3." in text and "{{" not in text
