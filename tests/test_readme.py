@@ -79,6 +79,7 @@ def test_every_readme_command_runs(tmp_path):
     """In README order, on one scratch store: each command exits 0, except the one naming a remote Dask
     scheduler, which must fail in one line (there is none here)."""
     env = {**os.environ, "GROK_STORE": str(tmp_path / "store"), "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    committed = sorted((ROOT / "results" / "runs").glob("*/*.npz"))
     (tmp_path / "book").mkdir()
     (tmp_path / "grid.yaml").write_text(GRID)
     for cmd in readme_commands():
@@ -94,3 +95,4 @@ def test_every_readme_command_runs(tmp_path):
             assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, (cmd, out.stderr[-500:])
             continue
         assert out.returncode == 0, (cmd, " ".join(args), out.stdout[-1000:], out.stderr[-2000:])
+    assert sorted((ROOT / "results" / "runs").glob("*/*.npz")) == committed, "a README command wrote into results/"

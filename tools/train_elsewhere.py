@@ -30,7 +30,7 @@ def main(argv=None):
     ap.add_argument("--max-members", type=int, default=None, help="members per batch (default: the sweep's)")
     ap.add_argument("--minutes", type=float, default=0, help="export and stop after this long (0: no limit)")
     ap.add_argument("--archive", default="runs.tar.gz")
-    ap.add_argument("--store", default=str(ROOT / "results"), help="run store folder (default: results/)")
+    ap.add_argument("--store", default=None, help="run store folder (default: $GROK_STORE, else results/)")
     ap.add_argument("--preset", default="book")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a preset field")
     ap.add_argument("--dry-run", action="store_true")
