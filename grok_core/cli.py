@@ -160,7 +160,11 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from .store import Store, frame
-    store = Store(args.store)
+    try:
+        store = Store(args.store)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     try:
         if args.cmd in ("plan", "run"):
             return _chapter(args, store)

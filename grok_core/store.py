@@ -141,7 +141,13 @@ class Store:
     missing; writes are atomic, locked and never replace a record by one that ran fewer steps."""
 
     def __init__(self, root: str | Path | None = None):
-        self.root = Path(root) if root is not None else Path(os.environ.get("GROK_STORE", DEFAULT_ROOT))
+        root = root if root is not None else os.environ.get("GROK_STORE", DEFAULT_ROOT)
+        if isinstance(root, str) and not root.strip():
+            raise ValueError("store='' is not allowed: name a folder (an empty --store or GROK_STORE would mean "
+                             "the current folder)")
+        self.root = Path(root).expanduser()
+        if self.root.exists() and not self.root.is_dir():
+            raise ValueError(f"store={str(self.root)!r} is not allowed: it is a file, not a folder")
         self.runs = self.root / "runs"
 
     def path(self, run_id: str) -> Path:

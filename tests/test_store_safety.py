@@ -242,3 +242,17 @@ def test_one_and_two_workers_give_bit_identical_records(tmp_path):
 def test_minus_zero_is_zero():
     assert RunSpec(wd=-0.0).run_id == RunSpec(wd=0.0).run_id
     assert RunSpec(wd=-0.0, rho=-0.0).to_dict()["rho"] == 0.0
+
+
+@pytest.mark.parametrize("kind", ["empty", "file", "tilde"])
+def test_odd_store_paths_are_one_line_or_expanded(kind, tmp_path, capsys, monkeypatch):
+    if kind == "tilde":
+        monkeypatch.setenv("HOME", str(tmp_path))
+        assert Store("~/s").root == tmp_path / "s"
+        return
+    where = "" if kind == "empty" else str(tmp_path / "f")
+    if kind == "file":
+        (tmp_path / "f").write_text("x")
+    assert cli(["--store", where, "list"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: store=")
