@@ -28,7 +28,11 @@ import pandas as pd
 from .specs import RunSpec
 from .record import SUMMARY, check, log_grid
 
-DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "results"   # GROK_STORE, read when a Store is made, overrides it
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# The default store: the checkout's results/ (what the book's pages read, whatever folder a page runs in); for an
+# installed package (no checkout around it) results/ in the working folder, never inside site-packages.
+# GROK_STORE, read when a Store is made, overrides both.
+DEFAULT_ROOT = _CHECKOUT / "results" if (_CHECKOUT / "pyproject.toml").exists() else Path("results")
 
 
 def _budget_end(spec: RunSpec) -> int:

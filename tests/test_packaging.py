@@ -1,0 +1,35 @@
+"""A plain `pip install .` ships the whole package: built as a wheel and installed into a scratch folder, it
+imports every module and runs a chapter's plan from another folder, storing nothing inside the package."""
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_wheel_holds_every_module_and_plans_a_chapter(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                          str(tmp_path / "w"), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    (wheel,) = (tmp_path / "w").glob("grok_core-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = {str(p.relative_to(ROOT)) for p in (ROOT / "grok_core").rglob("*.py")}
+    assert modules <= names, sorted(modules - names)
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    work = tmp_path / "work"
+    work.mkdir()
+    code = ("import importlib, pkgutil, grok_core, grok_core.studies as s; "
+            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(grok_core.__path__, 'grok_core.') "
+            "if not m.name.endswith('__main__')]; "
+            "print(grok_core.__file__)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and str(site) in r.stdout, r.stderr[-2000:]
+    r = subprocess.run([sys.executable, "-m", "grok_core", "plan", "critical_norm", "--preset", "quick"], cwd=work,
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "missing" in r.stdout, r.stderr[-2000:]
+    r = subprocess.run([sys.executable, "-c", "from grok_core.store import Store; print(Store().root.resolve())"],
+                       cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == str((work / "results").resolve())          # not inside the installed package
