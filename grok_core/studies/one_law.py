@@ -291,6 +291,18 @@ def alpha_fit(by_rho: dict, rhos=None) -> dict:
     return fits.shared_exp_fit(cs)
 
 
+def censored_fit(by_rho: dict, rhos) -> dict:
+    """The delay law's slope by censored (log-normal) regression over the cells `rhos`: a run that did not grok
+    counts as 'slower than its budget' instead of being dropped (chapters 2 and 3 use the same estimator)."""
+    from .. import fits
+
+    cs = [(0, rho, [r["summary"]["t_grok"] or r["summary"]["steps_run"] for r in by_rho[rho]],
+           [r["summary"]["t_grok"] is not None for r in by_rho[rho]]) for rho in sorted(rhos)]
+    if len(cs) < 2:
+        return dict(alpha=np.nan, lo=np.nan, hi=np.nan, runs=0, censored=0)
+    return fits.censored_exp_fit(cs, n_boot=500)
+
+
 def wc_cells(df) -> "pd.DataFrame":
     """Paper 1's W_c statistic on a frame of runs (grok_core.store.frame): per (p, η, λ) cell, seeds, grokked, the
     median ‖θ‖ at T_grok over grokked seeds and its CV across them (%)."""
@@ -431,6 +443,7 @@ def held_transformer(cfg: OneLaw, pred: dict | None, free_recs: list, held_specs
     above = [r for rho, recs in by_rho.items() if rho > 1 for r in recs]
     at_below = [r for rho, recs in by_rho.items() if rho <= 1 for r in recs]
     fit = alpha_fit(by_rho) if by_rho else dict(alpha=np.nan, lo=np.nan, hi=np.nan, r2=np.nan)
+    cen = censored_fit(by_rho, [r for r in by_rho if r >= 1.0])     # post hoc: the censored runs kept in
     max_ratio = float(tab.ratio_to_free.max()) if len(tab) else np.nan
     t_below = float(np.median([r["summary"]["t_grok"] for r in at_below if r["summary"]["t_grok"] is not None]
                               or [np.nan]))
@@ -454,6 +467,9 @@ def held_transformer(cfg: OneLaw, pred: dict | None, free_recs: list, held_specs
                   ol_pilot=(pred or {}).get("pilot", "No run preceded the prediction file."),
                   ol_norm_tint=float(norm_tint) / ht["wc"],
                   ol_tf_alpha=fit["alpha"], ol_tf_alpha_lo=fit["lo"], ol_tf_alpha_hi=fit["hi"],
+                  ol_tf_cen_alpha=cen["alpha"], ol_tf_cen_lo=cen["lo"], ol_tf_cen_hi=cen["hi"],
+                  ol_tf_cen_censored=cen.get("censored", 0), ol_tf_cen_runs=cen.get("runs", 0),
+                  ol_tf_cap=ht["budget"] / ht["t_free"] if np.isfinite(ht["t_free"]) else np.nan,
                   ol_tf_max_ratio=max_ratio,
                   # the rule as registered with the prediction file (807bb4d) read a cell that never grokked as
                   # 'not measured'; it was changed to 'failed' 8 minutes later (ad38ffa), before any new run finished
