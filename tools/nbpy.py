@@ -3,7 +3,8 @@
 Cells are separated by `# %%` (code) or `# %% [markdown]` lines; a cell starting with `# %% parameters` gets
 papermill's `parameters` tag. Every other code cell gets myst-nb's `hide-input` tag: the book shows a chapter's
 argument, its figures and tables, with the code that made each one a click away (`# %% show` keeps a cell's
-code visible). Markdown lines are written without a comment prefix. Cell ids are c00, c01, ...
+code visible; `# %% remove` or `# %% parameters remove` leaves a cell out of the book, code and output).
+Markdown lines are written without a comment prefix. Cell ids are c00, c01, ...
 so regenerated notebooks diff cleanly.
 """
 import json
@@ -17,8 +18,11 @@ def to_nb(src: str) -> dict:
             if cur:
                 cells.append(cur)
             kind = "markdown" if "[markdown]" in line else "code"
-            tags = ["parameters"] if "parameters" in line else []
-            if kind == "code" and not tags and "show" not in line.split()[2:]:
+            words = line.split()[2:]
+            tags = ["parameters"] if "parameters" in words else []
+            if kind == "code" and "remove" in words:
+                tags.append("remove-cell")
+            elif kind == "code" and not tags and "show" not in words:
                 tags = ["hide-input"]
             cur = dict(cell_type=kind, tags=tags, lines=[])
         elif cur is not None:
@@ -50,7 +54,9 @@ def to_py(nb: dict) -> str:
         tags = c.get("metadata", {}).get("tags", [])
         if "parameters" in tags:
             head += " parameters"
-        elif c["cell_type"] == "code" and "hide-input" not in tags:
+        if "remove-cell" in tags:
+            head += " remove"
+        elif c["cell_type"] == "code" and "hide-input" not in tags and "parameters" not in tags:
             head += " show"
         parts.append(head + "\n" + "".join(c["source"]) + "\n")
     return "\n".join(parts)
