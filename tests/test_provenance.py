@@ -60,3 +60,23 @@ def test_no_predicted_run_in_the_store_started_before_its_prediction(path):
             assert written is not None and _when(rec["summary"]["started_utc"]) >= written, run_id
         if rec["summary"].get("predictions"):
             assert rec["summary"]["predictions"].get(path.name) == digest, f"{path.name} changed after {run_id} ran"
+
+
+def test_the_command_line_writes_a_prediction_before_training_its_runs(tmp_path):
+    """`python -m grok_core run critical_norm` (one runner for page, CLI and GPU helper): the held-out
+    modulus is trained only after its prediction file exists, and its records name that file."""
+    from grok_core.cli import main as cli
+    from grok_core.studies import critical_norm as cn
+
+    assert cli(["--store", str(tmp_path), "run", "critical_norm", "--preset", "quick", "--workers", "1"]) == 0
+    store = Store(tmp_path)
+    cfg = cn.PRESETS["quick"]
+    path = cn.prediction_path(cfg, store)
+    doc = json.loads(path.read_text())
+    held = [store.get(s) for s in cn.plan(cfg, store)["held-out modulus"]]
+    assert held and all(r is not None for r in held)
+    assert sorted(doc["new_run_ids"]) == sorted(RunSpec.from_dict(r["spec"]).run_id for r in held)
+    for r in held:
+        assert _when(r["summary"]["started_utc"]) >= _when(doc["written_utc"])
+        assert path.name in r["summary"]["predictions"]
+    assert "held-out modulus" not in cn.plan(cfg, Store(tmp_path / "empty"))    # no prediction: not planned

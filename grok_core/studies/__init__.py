@@ -151,6 +151,8 @@ def run(module, cfg, store, **sweep_kw) -> set:
 
     seen = None
     while True:
+        if hasattr(module, "preregister"):     # a prediction is written before the runs it predicts are planned
+            module.preregister(cfg, store)
         every = [s for specs in module.plan(cfg, store).values() for s in specs]
         ids = {s.run_id for s in every}
         if ids == seen:

@@ -49,20 +49,41 @@ PRESETS = {
 
 
 def plan(cfg: CriticalNorm, store=None) -> dict:
-    """{study: [RunSpec]}. The held-out modulus is listed too; its chapter trains it only once the moduli's
-    power law has written its prediction."""
-    return {"fractions": [s for f in cfg.fractions for s in cfg.cell(p=cfg.p_ref, frac=f)],
-            "moduli": [s for p in cfg.moduli for s in cfg.cell(p=p, frac=cfg.frac_p)],
-            "lr × λ": [s for lr in cfg.lrs for wd in cfg.wds for s in cfg.cell(p=cfg.p_ref, frac=cfg.frac_lr, lr=lr, wd=wd)],
-            "held-out modulus": cfg.cell(p=cfg.heldout_p, frac=cfg.frac_p)}
+    """{study: [RunSpec]}. The held-out modulus is a prediction: given a store, it is listed only once its
+    prediction file exists there (`preregister` writes it when the moduli study is complete), so no runner can
+    train it first; without a store it is listed, for a page that checks the file itself."""
+    out = {"fractions": [s for f in cfg.fractions for s in cfg.cell(p=cfg.p_ref, frac=f)],
+           "moduli": [s for p in cfg.moduli for s in cfg.cell(p=p, frac=cfg.frac_p)],
+           "lr × λ": [s for lr in cfg.lrs for wd in cfg.wds for s in cfg.cell(p=cfg.p_ref, frac=cfg.frac_lr, lr=lr, wd=wd)]}
+    if store is None or prediction_path(cfg, store).exists():
+        out["held-out modulus"] = cfg.cell(p=cfg.heldout_p, frac=cfg.frac_p)
+    return out
+
+
+def preregister(cfg: CriticalNorm, store) -> None:
+    """Before each round of a runner (studies.run): once the moduli study is stored, write the held-out
+    modulus's prediction (never overwritten), so that the plan lists its runs only after it."""
+    from ..store import frame
+
+    specs = plan(cfg)["moduli"]
+    recs = [store.get(s) for s in specs]
+    if all(r is not None for r in recs):
+        predict_heldout(cfg, frame(recs), specs, prediction_path(cfg, store))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The page: each function returns what one section of chapter 1 shows and glues (`values`: glue name -> value);
 # the *_figure functions draw. Paper 1's figures come from grok_core.claims.
 
-def prediction_path(cfg: CriticalNorm, store, preset: str):
-    return store.root / "predictions" / f"wc_p{cfg.heldout_p}_{preset}_{cfg.seeds}seeds.json"
+def prediction_path(cfg: CriticalNorm, store, preset: str | None = None):
+    """The held-out prediction's file: named by the preset the configuration is (or 'custom_' and a hash of
+    a configuration that is none of them), so that a changed grid never reuses another grid's prediction.
+    (`preset` is accepted for the pages' older calls and not used.)"""
+    import hashlib
+
+    name = next((k for k, v in PRESETS.items() if v == cfg), None) or \
+        "custom_" + hashlib.sha256(repr(cfg).encode()).hexdigest()[:8]
+    return store.root / "predictions" / f"wc_p{cfg.heldout_p}_{name}_{cfg.seeds}seeds.json"
 
 
 def predict_heldout(cfg: CriticalNorm, p_df, p_specs, path) -> None:
