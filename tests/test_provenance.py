@@ -80,3 +80,20 @@ def test_the_command_line_writes_a_prediction_before_training_its_runs(tmp_path)
         assert _when(r["summary"]["started_utc"]) >= _when(doc["written_utc"])
         assert path.name in r["summary"]["predictions"]
     assert "held-out modulus" not in cn.plan(cfg, Store(tmp_path / "empty"))    # no prediction: not planned
+
+
+def test_chapter_5s_runner_writes_its_predictions_before_the_predicted_runs(tmp_path):
+    from grok_core import studies as st
+    from grok_core.studies import one_law as ol
+
+    cfg = ol.PRESETS["quick"]
+    store = Store(tmp_path)
+    assert not set(ol.PREDICTED) & set(ol.plan(cfg, store))            # nothing predicted is planned yet
+    st.run(ol, cfg, store, workers=1, progress=False)
+    path = ol.prediction_path(store, "quick", cfg)
+    doc = json.loads(path.read_text())
+    predicted = [s for k in ol.PREDICTED for s in ol.plan(cfg, store)[k]]
+    assert sorted(s.run_id for s in predicted) == doc["new_run_ids"]
+    for s in predicted:
+        r = store.get(s)
+        assert _when(r["summary"]["started_utc"]) >= _when(doc["written_utc"]) and path.name in r["summary"]["predictions"]

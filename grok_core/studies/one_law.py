@@ -87,8 +87,14 @@ def mlp_new(cfg: OneLaw) -> list[RunSpec]:
             for s in range(cfg.mlp_seeds)]
 
 
-def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None) -> dict:
-    """{study: [RunSpec]}: the held arm is listed once the free runs (given, or read from `store`) give W_c."""
+PREDICTED = ("held transformer", "MLP at a new λ")
+
+
+def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: bool = True) -> dict:
+    """{study: [RunSpec]}: the held arm is listed once the free runs (given, or read from `store`) give W_c.
+    The two predicted studies are, given a store, listed only once their prediction file exists there
+    (`preregister` writes it), so that no runner trains them first; `gate=False` lists them regardless (for
+    the writer of the predictions itself)."""
     out = {"free transformer": free(cfg), "MLP lr × λ grid": mlp_grid(cfg), "MLP at a new λ": mlp_new(cfg)}
     if free_records is None and store is not None:
         recs = [store.get(s) for s in out["free transformer"]]
@@ -97,7 +103,26 @@ def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None) -> dic
         w = wc(free_records)
         if math.isfinite(w):
             out["held transformer"] = held(cfg, w)
+    if gate and store is not None and not prediction_path(store, nearest_preset(cfg), cfg).exists():
+        out = {k: v for k, v in out.items() if k not in PREDICTED}
     return out
+
+
+def nearest_preset(cfg: OneLaw) -> str:
+    """The preset a configuration is, or differs least from (what its prediction file is named after)."""
+    import dataclasses
+
+    return min(PRESETS, key=lambda k: sum(getattr(cfg, f.name) != getattr(PRESETS[k], f.name)
+                                          for f in dataclasses.fields(cfg)))
+
+
+def preregister(cfg: OneLaw, store) -> None:
+    """Before each round of a runner (studies.run): write the predictions as soon as the runs they rest on are
+    stored, so that the predicted studies are planned only after them."""
+    from .. import claims
+
+    write_predictions(cfg, nearest_preset(cfg), store, claims.PAPER["alpha_shared"]["value"],
+                      claims.PAPER["attn_ln_hold_max"]["value"])
 
 
 # ---- the measured quantities both laws speak of
@@ -218,7 +243,7 @@ def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: f
     import json
 
     path = prediction_path(store, preset, cfg)
-    studies = plan(cfg, store)
+    studies = plan(cfg, store, gate=False)
     new = studies.get("held transformer", []) + studies["MLP at a new λ"]
     if path.exists():
         out = json.loads(path.read_text())
