@@ -52,6 +52,12 @@ PAPER = {
                         "η = 1e-3", "data/efflr/results_summary.json", {0.85: 1492, 1.00: 4077, 1.15: 13426, 1.30: 27925}),
     "table1_lr8e-3": _c(1, "§5, Table 1", "as table1_lr1e-3 at η = 8e-3", "data/efflr/results_summary.json",
                         {0.85: 587, 1.00: 1256, 1.15: 8007, 1.30: 16893}),
+    "alpha_per_lr": _c(1, "§5, eq. (delaylaw)", "slope α of ln(median T_grok) on ρ over ρ 0.85–1.15, 'fit "
+                       "independently at each learning rate': the text gives α ≈ 7.4; the Table 1 cells of its data "
+                       "give these per η", "paper/main.tex §5; data/efflr/results_summary.json", 7.4,
+                       released={1e-3: 7.32, 2e-3: 8.66, 4e-3: 8.95, 8e-3: 8.71}, seeds=16),
+    "attn_noln_tfree": _c(1, "§7", "median T_grok of the free control of the attention model without LayerNorm "
+                          "(16 seeds)", "data/tfnoln_long/results_summary.json", 4371.0, seeds=16),
     "free_lr1e-3": _c(1, "§5", "median T_grok of the free control of the Table-1 runs, p = 59, η = 1e-3",
                       "data/efflr/results_summary.json (…_none_rho1.00_lr1e-03)", 5131.0),
     "alpha_dense_p59": _c(1, "§5", "slope of ln(median T_grok) on ρ, OLS over the nine cells ρ 0.85–1.25 of the "

@@ -119,3 +119,18 @@ def test_parity_lambda_frontier(grokfss):
         if norms:
             assert np.median(norms) == pytest.approx(c["value"][cell["wd"]], abs=0.005)
             assert np.median(t) == pytest.approx(c["t_grok"][cell["wd"]], abs=0.5)
+
+
+def test_alpha_per_learning_rate_and_the_attention_control_in_its_data():
+    s = json.loads((AUTHORS / "paper1_grokfss.json").read_text())["summaries"]
+    cells = {}
+    for r in s["data/efflr/results_summary.json"]:
+        if r["arm"] == "clamp" and r["rho"] <= 1.15 + 1e-9:
+            cells.setdefault(r["lr"], {})[r["rho"]] = r["T_grok_median"]
+    got = {lr: claims.ols_slope(list(c), list(c.values())) for lr, c in cells.items()}
+    for lr, a in P["alpha_per_lr"]["released"].items():
+        assert got[lr] == pytest.approx(a, abs=0.005), lr
+    assert P["table1_lr1e-3"]["value"] == pytest.approx({r: t for r, t in
+                                                         {**cells[1e-3], 1.3: 27925.0}.items()}, abs=1)
+    (ctl,) = [r for r in s["data/tfnoln_long/results_summary.json"] if r["arm"] == "none"]
+    assert ctl["T_grok_median"] == P["attn_noln_tfree"]["value"]

@@ -50,8 +50,12 @@ def paper1(repo: str) -> dict:
                                          for t, w in zip(tg, wn)]))
     pscan = [dict(p=r["p"], seeds=r["seeds"], wn_at_grok=r["wn_at_grok"], T_grok_median=r["T_grok_median"])
              for r in json.loads(_git(repo, "show", "HEAD:data/pscan/results_summary.json")) if r["arm"] == "none"]
+    summaries = {}
+    for f in ("data/efflr/results_summary.json", "data/tfnoln_long/results_summary.json"):
+        summaries[f] = [{k: r[k] for k in ("arm", "rho", "lr", "seeds", "T_grok_median") if k in r}
+                        for r in json.loads(_git(repo, "show", f"HEAD:{f}"))]
     commit = _git(repo, "rev-parse", "HEAD").decode().strip()
-    return dict(repository="ClevixLab/critical-norm-grokking", commit=commit,
+    return dict(repository="ClevixLab/critical-norm-grokking", commit=commit, summaries=summaries,
                 what="per seed: T_grok (first logged step with test accuracy >= 0.9; -1: not within max_steps) and "
                      "the weight_norm curve at that step, from data/grokfss/metrics/*.npz; and the p-scan's free "
                      "controls as released in data/pscan/results_summary.json (arm 'none')", cells=cells,

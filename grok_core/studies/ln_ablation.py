@@ -286,7 +286,7 @@ def readout_held(w2_df, w2_ctl: dict, ab: dict) -> dict:
     return dict(values=values, table=cell_table(w2_df, ["rho"]).round(_T_ROUND))
 
 
-def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df) -> dict:
+def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df, ctl_df=None) -> dict:
     """(2) Attention without LayerNorm, its held cells at the authors' budgets (`attn_df`, from attn_measured):
     the cells against paper 1's; α₂ two ways over paper 1's fit range (`attn_fit_rhos`); the cell at paper 1's
     saturation ρ as its median over the fit's extrapolation; and, from `first_df` (attn_held), how many runs our
@@ -325,7 +325,7 @@ def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df) -> dict:
                   ln_attn_first_alpha=first["alpha"], ln_attn_first_lo=first["lo"], ln_attn_first_hi=first["hi"],
                   ln_attn_sat=ours_sat, ln_attn_sat_rho=sat_rho,
                   ln_attn_sat_paper=P["attn_noln_sat"]["value"])
-    return dict(df=attn_df, tab=tab, fit=fit, line=line, values=values, table=tab.round(_T_ROUND))
+    return dict(df=attn_df, tab=tab, fit=fit, line=line, values=values, table=tab.round(_T_ROUND), ctl_df=ctl_df)
 
 
 def _seeds_text(cfg: LnAblation) -> str:
@@ -575,6 +575,16 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
              **claims.judged(claims.verdict, attn["values"]["ln_attn_sat"], s_lo, s_hi,
                              int(np.isfinite(cells[-1]).sum()) if len(cells[-1]) else 0, "attn_noln_sat",
                              P["attn_noln_sat"]["value"])),
+    ]
+    ctl = attn.get("ctl_df")
+    if ctl is not None and len(ctl):
+        c_med, c_lo, c_hi = fits.median_ci(_t(ctl))
+        rows.append(dict(claim="attention without LN: free control, median T_grok (our model: the authors' "
+                               "differs in its positional init and readout)", key="attn_noln_tfree",
+                         paper=f"{P['attn_noln_tfree']['value']:,.0f}", ours=f"{c_med:,.0f}",
+                         **claims.judged(claims.verdict, c_med, c_lo, c_hi, len(ctl), "attn_noln_tfree",
+                                         P["attn_noln_tfree"]["value"], fmt=",.0f")))
+    rows += [
         dict(claim="attention with LN: total ‖W‖ at T_grok is not concentrated (CV across fractions)",
              key="attn_ln_total_cv", paper=f"CV ≥ {total_min} %", ours=num(v["ln_cv_total"], ".1f", " %"),
              **claims.judged(claims.above_verdict, v["ln_cv_total"], t_lo, t_hi, frac_n, "attn_ln_total_cv", total_min,

@@ -555,6 +555,17 @@ def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
     rows.append(ratio_row(f"sustained hold: spread of T_grok over ρ {a['h_lo']:.2f} → {a['h_hi']:.2f}", "hold_spread",
                           ours["hold_spread"], theirs["hold_spread"], lo, hi, f"{theirs['hold_spread']:.2f}x",
                           int(hd.groupby("rho").size().min()) if len(hd) else 0))
+    # post hoc (added after the runs): α fitted at each η on the Table 1 cells, as paper 1 §5 says it fits
+    # ("independently at each learning rate"), against its data's value per η (the text: ≈ 7.4)
+    from ..protocol import times
+    c_lr = P["alpha_per_lr"]
+    for lr, paper_a in c_lr["released"].items():
+        g = t[np.isclose(t.lr, lr) & (t.rho <= 1.15 + 1e-9)] if len(t) else t
+        if len(g) and g.rho.nunique() >= 2:
+            f = fits.shared_exp_fit([(0, rho, *times(gg)) for rho, gg in g.groupby("rho")], method="median", n_boot=1000)
+            rows.append(exp_row(f"α at η = {lr:g} over ρ 0.85–1.15, Table 1 cells (post hoc)", "alpha_per_lr",
+                                f, paper_a, per_cell(g), claim_id=f"alpha_per_lr {lr:g}",
+                                paper=f"{paper_a:.2f} (its data; the text: ≈ {c_lr['value']} at each η)"))
     per_p = ps["per_p"]
     for p, paper_a in P["alpha_per_p"]["value"].items():
         r = per_p[(per_p.p == p) & (per_p.method == "median") & per_p.rho_range.str.startswith("ρ ≤")]
