@@ -135,3 +135,16 @@ def test_no_table_cell_reads_nan_or_inf(page):
             cells = re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S)
             bad = [x for x in cells if re.search(r"\b(nan|NaN|inf|None)\b|inf×", x)]
             assert not bad, f"{page.name}: table cells {bad[:3]}"
+
+
+PROSE_EXEMPT = {"00_quickstart.ipynb"}   # the engine's own walkthrough: it names the modules it walks through
+
+
+@pytest.mark.parametrize("template", [t for t in TEMPLATES if t.name not in PROSE_EXEMPT], ids=lambda p: p.name)
+def test_chapter_prose_names_no_module_store_or_script_path(template):
+    """A chapter speaks of the papers and the runs; module paths, store paths and our scripts belong on the
+    methods and reproducibility pages."""
+    nb = json.loads(template.read_text())
+    prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    found = re.findall(r"grok_core[\w.]*|results/[\w./]*|tools/\w+\.py|notebooks/\w+", prose)
+    assert not found, found
