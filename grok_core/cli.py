@@ -172,9 +172,11 @@ def main(argv=None) -> int:
             specs = load_grid(args.grid)
             if args.workers is not None and args.workers < 1:
                 raise ValueError(f"--workers={args.workers} is not allowed: a positive integer")
-            from .sweep import check_device
-            if args.device is not None and not (args.scheduler or args.cluster):
-                check_device(args.device)
+            from .sweep import check_device, check_device_name
+            if args.device is not None:
+                check_device_name(args.device)           # also with a cluster, before any worker starts
+                if not (args.scheduler or args.cluster):
+                    check_device(args.device)
             if args.dry_run:
                 have = sum(store.get(s) is not None for s in specs)
                 print(f"{len(specs)} runs: {have} stored, {len(specs) - have} to train")

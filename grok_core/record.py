@@ -128,7 +128,4 @@ def _check_derived(spec: RunSpec, s: dict, c: dict, step) -> None:
         _fail(f"stop_reason 'budget' but the run stopped at {s['steps_run']}, before its budget's last logged step")
 
 
-def _short(v, n: int = 60) -> str:
-    """A value for an error message, cut so that a huge one cannot flood the message."""
-    r = repr(v)
-    return r if len(r) <= n else r[:n] + f"… ({len(r):,} characters)"
+from .specs import short_repr as _short  # noqa: E402  (one bounded quoting for every message)

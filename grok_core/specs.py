@@ -31,8 +31,19 @@ _NOT_HASHED = ("max_steps",)
 _HASHED_IF_SET = {"stop_chance_steps": 0, "depth": 1, "pos_init": 1.0, "readout_eq": False}
 
 
+def short_repr(value, n: int = 60) -> str:
+    """A value as an error message quotes it: bounded in depth and length before it is built (a YAML alias bomb
+    or a list of 10^8 items costs nothing to quote), and cut to `n` characters."""
+    import reprlib
+
+    rp = reprlib.Repr()                   # Python 3.11: limits are attributes
+    rp.maxlevel, rp.maxlist, rp.maxtuple, rp.maxdict, rp.maxstring, rp.maxother = 3, 8, 8, 8, n, n
+    r = rp.repr(value)
+    return r if len(r) <= n else r[:n] + "…"
+
+
 def _fail(name, value, allowed):
-    raise ValueError(f"{name}={value!r} is not allowed: {allowed}")
+    raise ValueError(f"{name}={short_repr(value)} is not allowed: {allowed}")
 
 
 @dataclass(frozen=True)
@@ -233,8 +244,7 @@ def _coerce(name, value):
             return value
     except (TypeError, ValueError, OverflowError):
         pass
-    r = repr(value)
-    raise ValueError(f"{name}={r if len(r) <= 60 else r[:60] + '…'} is not allowed: a value of type {kind}")
+    raise ValueError(f"{name}={short_repr(value)} is not allowed: a value of type {kind}")
 
 
 def grid(base: dict | RunSpec | None = None, **axes) -> list[RunSpec]:

@@ -67,6 +67,8 @@ def encode(record: dict) -> bytes:
     return buf.getvalue()
 
 
+MAX_WARNINGS = 20            # skipped archive members named one by one; the rest are counted
+
 # A record on disk is ~10 kB; anything that would expand past this is refused before it is decompressed.
 MAX_RECORD_BYTES = 64 * 2 ** 20
 
@@ -246,16 +248,29 @@ class Store:
         return True
 
     def clean_tmp(self, max_age_s: float = 3600.0) -> int:
-        """Remove temporary files that a killed writer left behind, and the claim files of older versions
-        (older than `max_age_s`, so that a write in progress elsewhere is never touched)."""
+        """Remove the temporary files a killed writer left behind: a writer holds its folder's lock while its
+        temporary file exists, so a .tmp in a folder whose lock is free is stale and goes at once (a folder
+        being written is skipped). Claim files of older versions go after `max_age_s`."""
         n, now = 0, time.time()
-        for tmp in [*self.runs.glob("*/*.tmp"), *self.runs.glob("*/*.claim")]:   # .claim: older sweeps' claims
-            try:
-                if now - tmp.stat().st_mtime > max_age_s:
-                    tmp.unlink()
-                    n += 1
-            except OSError:
-                pass
+        for folder in (p for p in self.runs.glob("*") if p.is_dir()):
+            tmps = list(folder.glob("*.tmp"))
+            if tmps:
+                try:
+                    with open(folder / ".lock", "a") as f:
+                        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        for tmp in tmps:
+                            tmp.unlink(missing_ok=True)
+                            n += 1
+                        fcntl.flock(f, fcntl.LOCK_UN)
+                except OSError:
+                    pass                         # being written, or not ours to clean
+            for claim in folder.glob("*.claim"):
+                try:
+                    if now - claim.stat().st_mtime > max_age_s:
+                        claim.unlink()
+                        n += 1
+                except OSError:
+                    pass
         return n
 
     @contextlib.contextmanager
@@ -313,16 +328,29 @@ class Store:
             tar = tarfile.open(archive, "r:gz")
         except (OSError, tarfile.TarError, EOFError, zlib.error) as e:
             raise ValueError(f"archive {archive} is not a .tar.gz made by export ({e})") from e
+        skipped = 0
+
+        def skip(why: str):
+            nonlocal skipped
+            skipped += 1
+            if skipped <= MAX_WARNINGS:
+                warnings.warn(why)
+
         with tar:
-            try:
-                members = tar.getmembers()
-            except (OSError, tarfile.TarError, EOFError, zlib.error) as e:
-                raise ValueError(f"archive {archive} is damaged or truncated ({e})") from e
-            for member in members:
+            members = iter(tar)
+            while True:
+                try:
+                    member = next(members)
+                except StopIteration:
+                    break
+                except (OSError, tarfile.TarError, EOFError, zlib.error) as e:
+                    raise ValueError(f"archive {archive} is damaged or truncated ({e})") from e
+                tar.members = []                    # stream: hold no list of every member (500 000 cost 655 MB)
                 if not member.name.endswith(".npz"):
+                    skip(f"skipped {member.name[:120]} in {archive}: not a run record (.npz)")
                     continue
                 if not member.isfile():
-                    warnings.warn(f"skipped {member.name} in {archive}: not a regular file (a link, device or FIFO)")
+                    skip(f"skipped {member.name[:120]} in {archive}: not a regular file (a link, device or FIFO)")
                     continue
                 try:
                     if member.size > MAX_RECORD_BYTES:
@@ -341,9 +369,11 @@ class Store:
                 except StoreWriteError:
                     raise
                 except (OSError, ValueError, tarfile.TarError, EOFError, zlib.error) as e:
-                    warnings.warn(f"skipped {member.name} in {archive}: {e}")
+                    skip(f"skipped {member.name[:120]} in {archive}: {e}")
                     continue
                 n += 1
+        if skipped > MAX_WARNINGS:
+            warnings.warn(f"skipped {skipped:,} members of {archive} in all ({skipped - MAX_WARNINGS:,} not listed)")
         return n
 
 

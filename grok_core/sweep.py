@@ -150,11 +150,19 @@ def to_train(specs: list[RunSpec], store: Store) -> list[RunSpec]:
     return [s for s in unique.values() if store.get(s) is None]
 
 
+def check_device_name(device) -> str:
+    """'cpu', 'cuda' or 'cuda:N' (wherever it will run: a cluster's workers check that they have it)."""
+    import re
+
+    if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
+        raise ValueError(f"device={str(device)[:40]!r} is not allowed: 'cpu', 'cuda' or 'cuda:N'")
+    return device
+
+
 def check_device(device: str) -> str:
     """'cpu', 'cuda' or 'cuda:N', and only where torch can use it."""
     import torch
-    if not isinstance(device, str) or not (device == "cpu" or device == "cuda" or device.startswith("cuda:")):
-        raise ValueError(f"device={device!r} is not allowed: 'cpu', 'cuda' or 'cuda:N'")
+    check_device_name(device)
     if device != "cpu" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} is not allowed here: torch sees no CUDA device on this machine (use 'cpu')")
     return device
@@ -315,7 +323,7 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
     _ASKED.update(s.run_id for s in specs)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers={workers!r} is not allowed: a positive number of worker processes (or None)")
-    device = device or default_device()
+    device = check_device_name(device or default_device())
     if client is None:                           # the workers of a cluster check their own devices
         device = check_device(device)
         cores = os.cpu_count() or 1

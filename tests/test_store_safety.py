@@ -256,3 +256,27 @@ def test_odd_store_paths_are_one_line_or_expanded(kind, tmp_path, capsys, monkey
     assert cli(["--store", where, "list"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: store=")
+
+
+def test_a_stale_tmp_goes_at_once_and_a_bad_device_is_one_line_with_a_cluster(stored, tmp_path, capsys):
+    store, specs = stored
+    folder = store.path(specs[0].run_id).parent
+    (folder / "x.tmp").write_bytes(b"half a record")
+    assert store.clean_tmp() == 1 and not list(folder.glob("*.tmp"))
+    (tmp_path / "g.yaml").write_text("base: {p: 7, frac: 0.6, max_steps: 10}\n")
+    assert cli(["--store", str(store.root), "sweep", str(tmp_path / "g.yaml"), "--cluster", "local:1",
+                "--device", "banana"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "device=" in err[0]
+
+
+def test_an_archive_of_many_odd_members_is_read_as_a_stream_with_few_warnings(stored, tmp_path):
+    store, _ = stored
+    with tarfile.open(tmp_path / "odd.tar.gz", "w:gz") as tar:
+        for i in range(3000):
+            info = tarfile.TarInfo(f"runs/zz/{i:016x}.npz")
+            tar.addfile(info, io.BytesIO(b""))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert store.import_(tmp_path / "odd.tar.gz") == 0
+    assert 1 < len(w) <= 25 and "3,000 members" in str(w[-1].message)

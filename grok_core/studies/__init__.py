@@ -38,9 +38,7 @@ MAX_SEEDS = 10_000           # seeds per cell: far past any paper's 16-20, short
 MAX_LIST = 1_000             # values in one list field (a grid axis)
 
 
-def _short(v, n: int = 60) -> str:
-    r = repr(v)
-    return r if len(r) <= n else r[:n] + f"… ({len(r):,} characters)"
+from ..specs import short_repr as _short  # noqa: E402
 
 
 def _not(name, value, allowed):
