@@ -260,13 +260,13 @@ def judged(rule, ours, lo, hi, n: int, key: str | None, *args, fmt: str = ".2f",
     return dict(verdict=v, registered=reg, ci=ci_text(lo, hi, fmt, unit), seeds=text)
 
 
-MAX_NEEDED = 100   # past this, "our value sits on the rule's line" says more than a seed count
+MAX_NEEDED = 100   # past this a seed count says little: the CI is wide or our value sits on the line
 
 
 def _needed_text(k: int | None) -> str:
     if not k:
         return ""
-    return f" (≈ {k} would resolve it)" if k <= MAX_NEEDED else f" (on the rule's line: > {MAX_NEEDED} would be needed)"
+    return f" (≈ {k} would resolve it)" if k <= MAX_NEEDED else f" (more than {MAX_NEEDED} would be needed)"
 
 
 def judged_exponent(fit: dict, paper: float, n: int, key: str | None, fmt: str = ".2f") -> dict:
