@@ -175,7 +175,7 @@ def test_attention_cells_run_to_the_authors_budgets_and_alpha2_is_fitted_over_th
         f = first[(s.rho, s.seed)]
         authors = cfg.attn_long[s.rho] if s.seed < ln_ablation.long_seeds(cfg, s.rho) else 0
         assert s.run_id == f.run_id and s.max_steps == max(f.max_steps, authors)
-    assert ln_ablation.long_seeds(cfg, 1.20) == 2       # the book's ρ 1.20 cell: 2 of its 4 seeds (CPU time)
+    assert ln_ablation.long_seeds(cfg, 1.20) == 4       # the book: every seed of every cell at the authors' budget
 
 
 def test_ln_ablation_book_plan_is_the_stored_chapter_3():
@@ -186,7 +186,7 @@ def test_ln_ablation_book_plan_is_the_stored_chapter_3():
     studies = ln_ablation.plan(ln_ablation.PRESETS["book"], store)
     assert {k: len(v) for k, v in studies.items()} == {
         "MLP controls": 16, "attention controls": 4, "attention with LN across fractions": 16, "MLP W2 held": 32,
-        "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 14,
+        "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 16,
         "attention with LN, group held": 8, "group holds: control": 8,
         "group holds: held": 56}
     for name, specs in studies.items():
