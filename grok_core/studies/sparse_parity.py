@@ -305,6 +305,7 @@ def frontier(cfg: SparseParity, lam_df, cl: dict, wc: float) -> dict:
                   sp_lam_slope=slope, sp_lam_slope_lo=s_lo, sp_lam_slope_hi=s_hi, sp_lam_slope_paper=paper_slope,
                   sp_lam_runs=len(lam_df), sp_lam_grid=len(cfg.lambdas) * cfg.seeds,
                   sp_lam_list=", ".join(f"{x:g}" for x in cfg.lambdas), sp_lam_budget=cfg.lambda_budget,
+                  sp_lam_span=f"{lams[0]:g}–{lams[-1]:g}" if lams else "—",
                   sp_lam_held_off=sum(1 for w, t, f in cmp if not 1 / ON_FRONTIER <= t / f <= ON_FRONTIER),
                   sp_lam_held_n=len(cmp), sp_lam_factor=ON_FRONTIER, sp_lam_min_ratio=FRONTIER_MIN_RATIO,
                   sp_lam_worst=max((t / f for w, t, f in cmp), default=np.nan, key=lambda r: abs(np.log(r))))
@@ -370,7 +371,7 @@ def transfer(cfg: SparseParity, fr: dict, m_df, fl: dict | None = None) -> dict:
     ours = {"grokking occurs": ("yes" if n_ok / max(len(df), 1) >= 0.5 else "no", f"{n_ok} of {len(df)} free runs"),
             "norm at grok set by weight decay": (
                 fl["values"]["sp_lam_set_by"], f"median ‖W‖ falls {fl['values']['sp_lam_ratio']:.2f}-fold over "
-                f"λ {min(cfg.lambdas):g}–{max(cfg.lambdas):g}") if fl and fl["complete"] else
+                f"λ {fl['values']['sp_lam_span']} (the λ that grokked)") if fl and fl["complete"] else
                 ("not measured", "needs free runs across λ"),
             "norm at grok invariant to learning rate": (invariant(cv_lr) if np.isfinite(t_span) and t_span >= 1.5
                                                         else "not measured",
