@@ -148,3 +148,15 @@ def test_chapter_prose_names_no_module_store_or_script_path(template):
     prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     found = re.findall(r"grok_core[\w.]*|results/[\w./]*|tools/\w+\.py|notebooks/\w+", prose)
     assert not found, found
+
+
+@pytest.mark.parametrize("name", ["00_quickstart.ipynb", "01_critical_norm.ipynb", "02_pinned_norm.ipynb",
+                                  "03b_sparse_parity.ipynb"])
+def test_a_page_on_an_empty_store_reports_instead_of_failing(name, tmp_path, monkeypatch):
+    """`-p train_missing False` trains nothing: on an empty store the page still runs and shows what it has."""
+    papermill = pytest.importorskip("papermill")
+    monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
+    papermill.execute_notebook(str(ROOT / "notebooks" / name), str(tmp_path / name),
+                               parameters={"preset": "quick", "train_missing": False}, kernel_name="python3",
+                               cwd=str(tmp_path), progress_bar=False)
+    assert not (tmp_path / "store" / "runs").exists() or not list((tmp_path / "store" / "runs").glob("*/*.npz"))

@@ -75,3 +75,8 @@ def test_more_workers_than_cores_are_capped_with_a_line(tmp_path, capsys):
     spec = RunSpec(p=7, frac=0.6, d_embed=8, hidden=16, lr=1e-2, max_steps=30)
     assert sweep.run([spec], store=tmp_path, workers=10_000, device="cpu")[0] is not None
     assert "is more than the" in capsys.readouterr().out
+
+
+def test_a_field_naming_a_preset_takes_only_a_preset_name():
+    with pytest.raises(ValueError, match=r"^chapter1='nosuch' is not allowed: one of \['quick', 'book', 'paper'\]"):
+        studies.configure(studies.load("one_law"), "book", {"chapter1": "nosuch"})

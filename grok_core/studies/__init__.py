@@ -69,8 +69,9 @@ def coerce(module, name: str, value):
             _not(name, value, "a value written as YAML, e.g. 4, 0.5 or [41, 59]")
     counts = "seeds" in name or name in ("budget", "cap", "max_steps")
     if "str" in hint:
-        if not isinstance(value, str) or not value:
-            _not(name, value, f"a text, e.g. {examples[0]!r}")
+        choices = getattr(module, "CHOICES", {}).get(name)
+        if not isinstance(value, str) or not value or (choices and value not in choices):
+            _not(name, value, f"one of {list(choices)}" if choices else f"a text, e.g. {examples[0]!r}")
         return value
     if "int" in hint and _is_int(value):
         lo = 1 if counts else 0

@@ -267,13 +267,14 @@ def moduli_figure(cfg: CriticalNorm, d: dict, held_df):
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     ax.errorbar(stats.p, stats.norm_at_grok, yerr=[stats.norm_at_grok - stats.ci_lo, stats.ci_hi - stats.norm_at_grok],
                 fmt="o", color=plots.OURS, capsize=3, label="ours (median, 95 % CI)")
-    pp = np.geomspace(min(stats.p) * 0.9, max(stats.p) * 1.1, 50)
+    ps = list(stats.p) or list(cfg.moduli)                 # an empty store still draws the paper's points
+    pp = np.geomspace(min(ps) * 0.9, max(ps) * 1.1, 50)
     if np.isfinite(law["k"]):
         ax.plot(pp, law["c"] * pp ** law["k"], color=plots.OURS, lw=1, label=f"fit: p^{law['k']:.2f}")
     ax.plot(list(paper04), list(paper04.values()), "x", color=plots.PAPER, ms=8,
             label=f"paper 1, fraction 0.4 (p^{d['k_paper04']:.2f})")
     paper_p = claims.PAPER["wc_by_p"]["value"]
-    ax.plot(list(paper_p), list(paper_p.values()), "+", color="grey", ms=8, label="paper 1, pooled over fractions (p^0.38)")
+    ax.plot(list(paper_p), list(paper_p.values()), "+", color="grey", ms=8, label=f"paper 1, pooled over fractions (p^{claims.PAPER['wc_exponent']['value']})")
     held_ok = held_df[held_df.status == "grokked"]
     if len(held_ok):
         ax.plot([cfg.heldout_p], [np.median(held_ok.norm_at_grok)], "D", color="black", ms=6,
@@ -334,6 +335,10 @@ def thresholds(frames: dict, store) -> dict:
             for thr in (0.80, 0.90, 0.95):
                 t, w = at_threshold(rec, thr)
                 rows.append(dict(study=name, p=key[0], frac=key[1], lr=key[2], wd=key[3], threshold=thr, t=t, norm=w))
+    import numpy as np
+
+    if not rows:                                  # nothing stored yet (a page run with train_missing False)
+        return dict(values={"cn_thr_shift_max": np.nan}, table=pd.DataFrame(columns=["p", "frac"]))
     thr = pd.DataFrame(rows).drop_duplicates(["p", "frac", "lr", "wd", "threshold", "t", "norm"])
     tab = (thr[thr.study != "lr x λ"].groupby(["p", "frac", "threshold"]).norm
            .agg(median="median", reached="count").unstack("threshold"))

@@ -88,6 +88,7 @@ def mlp_new(cfg: OneLaw) -> list[RunSpec]:
 
 
 PREDICTED = ("held transformer", "MLP at a new λ")
+CHOICES = {"chapter1": tuple(critical_norm.PRESETS)}     # fields whose value names something: checked by coerce
 
 
 def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: bool = True) -> dict:

@@ -117,7 +117,7 @@ def free_table(cfg: SparseParity, free_df) -> dict:
                          cv_pct=100 * fits.cv(gk.norm_at_grok),
                          t_grok=float(np.median(gk.t_grok)) if len(gk) else np.nan,
                          t_mem=float(np.median(gk.t_mem)) if len(gk) else np.nan))
-    by_lr = pd.DataFrame(rows)
+    by_lr = pd.DataFrame(rows, columns=["lr", "seeds", "grokked", "wc", "ci_lo", "ci_hi", "cv_pct", "t_grok", "t_mem"])
     ref = free_df[(free_df.lr == lr_ref) & (free_df.status == "grokked")]
     values = dict(sp_wc=float(np.median(ref.norm_at_grok)) if len(ref) else np.nan,
                   sp_t_free=float(np.median(ref.t_grok)) if len(ref) else np.nan,
