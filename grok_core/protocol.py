@@ -37,6 +37,16 @@ def held_cell(base: RunSpec, seeds, wc: float, t_free: float, rho: float, t_int:
                          max_steps=cell_budget(t_free, rho, cap, floor), **extra, **changes) for s in seeds]
 
 
+def grok_times(df: pd.DataFrame) -> np.ndarray:
+    """Per run T_grok, nan where the run did not grok: what a median over grokked seeds, resampled, reads."""
+    return np.where(df.status == "grokked", df.t_grok.astype(float), np.nan)
+
+
+def min_seeds(df: pd.DataFrame, by) -> int:
+    """The fewest seeds in any cell of `by`: what a row's CI rests on (0 for an empty frame)."""
+    return int(df.groupby(by).size().min()) if len(df) else 0
+
+
 def times(df: pd.DataFrame):
     """Per run (time, observed) for censoring-aware fits: a run that did not grok contributes the steps it ran."""
     t = np.where(df.status == "grokked", df.t_grok.astype(float), df.steps_run.astype(float))

@@ -16,29 +16,8 @@ from grok_core import RunSpec, sweep
 from grok_core.cli import main as cli
 from grok_core.store import Store, encode, frame
 
-TINY = dict(p=7, frac=0.6, d_embed=8, hidden=16, lr=1e-2, max_steps=60)
-
-
-def tiny(**kw):
-    return RunSpec(**{**TINY, **kw})
-
-
-@pytest.fixture
-def stored(tmp_path):
-    store = Store(tmp_path / "store")
-    specs = [tiny(seed=s) for s in range(2)]
-    sweep.run(specs, store=store, workers=1, progress=False)
-    return store, specs
-
-
-def _archive(path, records):
-    with tarfile.open(path, "w:gz") as tar:
-        for rec in records:
-            blob = encode(rec)
-            rid = RunSpec.from_dict(rec["spec"]).run_id
-            info = tarfile.TarInfo(f"runs/{rid[:2]}/{rid}.npz")
-            info.size = len(blob)
-            tar.addfile(info, io.BytesIO(blob))
+# the tiny runs, their stored fixture and the archive writer of the first fault-injection suite
+from test_reliability import TINY, _archive, stored, tiny  # noqa: E402,F401
 
 
 # ---- export never overwrites a record or an existing file

@@ -370,11 +370,6 @@ def concentration_verdict(cv_pct: float) -> str:
             "replicated" if cv_pct <= 3 else "partly" if cv_pct <= 6 else "not replicated")
 
 
-def _n(df, by) -> int:
-    """The fewest seeds in a cell: what a row's CI rests on."""
-    return int(df.groupby(by).size().min()) if len(df) else 0
-
-
 def score(cfg: CriticalNorm, fr: dict, lw: dict, mo: dict, ho: dict) -> list[dict]:
     """The chapter's scorecard rows by the rules fixed before the runs, each with our 95 % CI (seeds resampled
     within cells) and 'not resolved' where that CI reaches across the rule's line. The λ rows score what paper 1
@@ -384,6 +379,7 @@ def score(cfg: CriticalNorm, fr: dict, lw: dict, mo: dict, ho: dict) -> list[dic
     import numpy as np
 
     from .. import claims, fits
+    from ..protocol import min_seeds
 
     conc = concentration_verdict
     P = claims.PAPER
@@ -399,7 +395,7 @@ def score(cfg: CriticalNorm, fr: dict, lw: dict, mo: dict, ho: dict) -> list[dic
     rows = [
         dict(claim="Wc across training fractions: CV of the five cell medians", key="wc_by_frac_p59",
              paper=f"{v['cn_frac_cv_paper']:.1f} %", ours=f"{v['cn_frac_cv']:.1f} %",
-             **claims.judged(conc, v["cn_frac_cv"], f_lo, f_hi, _n(ok, "frac"), "wc_by_frac_p59", fmt=".1f", unit=" %")),
+             **claims.judged(conc, v["cn_frac_cv"], f_lo, f_hi, min_seeds(ok, "frac"), "wc_by_frac_p59", fmt=".1f", unit=" %")),
         dict(claim=f"Wc at p = {cfg.p_ref}, fraction 0.4", key="wc_by_p_frac040", claim_id="wc_by_p_frac040 level",
              paper=f"{paper04.get(cfg.p_ref, np.nan)}", ours=f"{wc_ref:.1f}",
              **claims.judged(claims.verdict, wc_ref, w_lo, w_hi, int(at_ref.grokked.iloc[0]) if len(at_ref) else 0,
@@ -434,7 +430,7 @@ def score(cfg: CriticalNorm, fr: dict, lw: dict, mo: dict, ho: dict) -> list[dic
     rows.append(dict(claim="Wc ∝ p^k at fraction 0.4: exponent k", key="wc_by_p_frac040",
                      paper=f"{k04:.2f} (fitted to its fraction-0.4 cells; pooled over fractions: "
                            f"{P['wc_exponent']['value']})",
-                     ours=f"{law['k']:.3f}", **claims.judged_exponent(fit, k04, _n(mo["ok"], "p"), "wc_by_p_frac040",
+                     ours=f"{law['k']:.3f}", **claims.judged_exponent(fit, k04, min_seeds(mo["ok"], "p"), "wc_by_p_frac040",
                                                                        fmt=".3f")))
     err = h["cn_heldout_err"]
     rows.append(dict(claim=f"Wc at p = {cfg.heldout_p} predicted from the power law (an interpolation check: "

@@ -488,17 +488,6 @@ def cv_verdict(cv: float, lo: float, hi: float) -> str:
     return "replicated" if cv <= hi else ("partly" if cv <= 2 * hi else "not replicated")
 
 
-def _t(df):
-    """Per-seed T_grok of a frame's runs (nan where a seed did not grok)."""
-    import numpy as np
-
-    return np.where(df.status == "grokked", df.t_grok.astype(float), np.nan)
-
-
-def _min_seeds(df, by) -> int:
-    return int(df.groupby(by).size().min()) if len(df) else 0
-
-
 def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
     """The chapter's scorecard rows by the rules fixed before the runs, each with our 95 % CI (seeds resampled
     within cells; 'not resolved' where it reaches across the rule's line, added after the runs), and the values
@@ -506,6 +495,7 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
     import numpy as np
 
     from .. import claims, fits
+    from ..protocol import grok_times, min_seeds
 
     def fmt(f):
         return "—" if not f or not np.isfinite(f["alpha"]) else f"{f['alpha']:.2f}"
@@ -522,14 +512,14 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
     v, g = wl["values"], gh["values"]
     pg = P["attn_ln_groups"]
     nan_fit = dict(alpha=np.nan, lo=np.nan, hi=np.nan)
-    mlp_n = int(ab["df"].groupby(["variant", "rho"]).size().min()) if "df" in ab and len(ab["df"]) else 8
+    mlp_n = min_seeds(ab["df"], ["variant", "rho"])
     adf = attn["df"]
-    attn_n = _min_seeds(adf, "rho")
+    attn_n = min_seeds(adf, "rho")
 
     # saturation: the cell at paper 1's ρ over the line fitted through the cells of the fit range
     sat_rho = attn["values"]["ln_attn_sat_rho"]
     fit_rhos = sorted(r for r in adf.rho.unique() if round(r, 2) != round(sat_rho, 2) and r < sat_rho)
-    cells = [_t(adf[np.isclose(adf.rho, r)]) for r in fit_rhos] + [_t(adf[np.isclose(adf.rho, sat_rho)])]
+    cells = [grok_times(adf[np.isclose(adf.rho, r)]) for r in fit_rhos] + [grok_times(adf[np.isclose(adf.rho, sat_rho)])]
 
     def sat(cs):
         med = [fits._med(c) for c in cs]
@@ -542,21 +532,21 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
     cv_ci = lambda col: fits.cell_bootstrap(frac_cells(col), lambda cs: 100 * fits.cv([np.median(c) for c in cs]))
     t_lo, t_hi = cv_ci("norm_at_grok") if len(ok) else (np.nan, np.nan)
     un_lo, un_hi = cv_ci("norm_U") if len(ok) else (np.nan, np.nan)
-    frac_n = _min_seeds(ok, "frac")
+    frac_n = min_seeds(ok, "frac")
 
     def max_ratio_ci(held, ctl, by):
-        held_cells = [_t(gg) for _, gg in held.groupby(by)]
+        held_cells = [grok_times(gg) for _, gg in held.groupby(by)]
         stat = lambda cs: max(fits._med(c) for c in cs[:-1]) / fits._med(cs[-1])
-        return fits.cell_bootstrap(held_cells + [_t(ctl)], stat) if len(held) and len(ctl) else (np.nan, np.nan)
+        return fits.cell_bootstrap(held_cells + [grok_times(ctl)], stat) if len(held) and len(ctl) else (np.nan, np.nan)
     w_lo, w_hi = max_ratio_ci(wl["grp_df"], wl["ctl_df"], "rho")
     gh_df, gh_ctl = gh["df"], gh["ctl_df"]
     m_lo, m_hi = max_ratio_ci(gh_df, gh_ctl, ["clamp_group", "rho"])
-    f_med, f_lo, f_hi = fits.median_ci(_t(gh_ctl)) if len(gh_ctl) else (np.nan, np.nan, np.nan)
+    f_med, f_lo, f_hi = fits.median_ci(grok_times(gh_ctl)) if len(gh_ctl) else (np.nan, np.nan, np.nan)
     u = gh_df[gh_df.clamp_group == "unembed"] if len(gh_df) else gh_df
     u_rhos = sorted(u.rho.unique()) if len(u) else []
-    d_lo, d_hi = (fits.ratio_ci(_t(u[np.isclose(u.rho, u_rhos[-1])]), _t(u[np.isclose(u.rho, u_rhos[0])]))
+    d_lo, d_hi = (fits.ratio_ci(grok_times(u[np.isclose(u.rho, u_rhos[-1])]), grok_times(u[np.isclose(u.rho, u_rhos[0])]))
                   if len(u_rhos) >= 2 else (np.nan, np.nan))
-    gh_n = _min_seeds(gh_df, ["clamp_group", "rho"])
+    gh_n = min_seeds(gh_df, ["clamp_group", "rho"])
     fit_med, fit_cen = attn["fit"]["median"], attn["fit"]["censored"]
     rows = [
         dict(claim="MLP without LN: α over ρ 0.85–1.30", key="table1_lr1e-3", claim_id="MLP without LN: α",
@@ -578,7 +568,7 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
     ]
     ctl = attn.get("ctl_df")
     if ctl is not None and len(ctl):
-        c_med, c_lo, c_hi = fits.median_ci(_t(ctl))
+        c_med, c_lo, c_hi = fits.median_ci(grok_times(ctl))
         rows.append(dict(claim="attention without LN: free control, median T_grok (our model: the authors' "
                                "differs in its positional init and readout)", key="attn_noln_tfree",
                          paper=f"{P['attn_noln_tfree']['value']:,.0f}", ours=f"{c_med:,.0f}",
@@ -596,7 +586,7 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
         dict(claim="attention with LN, our first model (p = 59): unembedding held, largest T / T_free (our own "
                    "design; paper 1's is the group holds below)", key="attn_ln_hold_max", own=True,
              paper="≤ ~2x", ours=num(v["ln_grp_ratio"], ".2f", "x"),
-             **claims.judged(claims.below_verdict, v["ln_grp_ratio"], w_lo, w_hi, _min_seeds(wl["grp_df"], "rho"),
+             **claims.judged(claims.below_verdict, v["ln_grp_ratio"], w_lo, w_hi, min_seeds(wl["grp_df"], "rho"),
                              "attn_ln_hold_max", 2.0, unit="x")),
         dict(claim="group holds (p = 71): largest T / T_free over the seven arms", key="attn_ln_hold_max",
              paper=f"≤ ~2x (its runs: {g['ln_gh_max_paper']:.2f}x)", ours=num(g["ln_gh_max"], ".2f", "x"),

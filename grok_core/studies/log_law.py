@@ -16,6 +16,7 @@ from scipy import optimize
 
 from .. import fits
 
+from ..protocol import min_seeds
 from ..specs import RunSpec
 from . import parity_p2
 
@@ -364,7 +365,7 @@ def moduli(frames: dict, distinct, studies: dict) -> dict:
               "ll_mod_r_med": stats.pearsonr(med.prediction, med.delay)[0] if len(med) > 2 else np.nan,
               "ll_mod_seed_sd": float(ok.groupby("p").delay.std().median()) if len(ok) else np.nan,
               "ll_mod_pred_span": float(med.prediction.max() - med.prediction.min()) if len(med) else np.nan,
-              "ll_mod_seeds": int(ok.groupby("p").size().min()) if len(ok) else 0,
+              "ll_mod_seeds": min_seeds(ok, "p"),
               "ll_mod_r": mod_r, "ll_mod_slope": fits.ols(ok.prediction, ok.delay)[0] if enough else np.nan,
               "ll_pool_r2": fits.ols(pool.prediction, pool.delay)[2] if len(pool) > 2 else np.nan,
               "ll_pool_r": stats.pearsonr(pool.prediction, pool.delay)[0] if len(pool) > 2 else np.nan,
@@ -522,8 +523,8 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
     e_lo, e_hi = (fits.cell_bootstrap(eta_cells, lambda cs: fits.ols(1 / np.concatenate([c[0] for c in cs]),
                                                                       np.concatenate([c[1] for c in cs]))[2])
                   if len(eta_cells) >= 2 else (np.nan, np.nan))
-    eta_n = int(eta["eta"].groupby("lr").size().min()) if len(eta["eta"]) else 0
-    lam_n = int(lam["df"].groupby("wd").size().min()) if "df" in lam and len(lam["df"]) else 0
+    eta_n = min_seeds(eta["eta"], "lr")
+    lam_n = min_seeds(lam["df"], "wd")
 
     P = claims.PAPER
     pe, pp2 = P["p2_eta_slowest"]["value"], P["p2_parity"]["value"]

@@ -487,11 +487,12 @@ def _times(df, **at):
     """Per-seed T_grok of one cell (nan where a seed did not grok)."""
     import numpy as np
 
+    from ..protocol import grok_times
+
     sel = np.ones(len(df), bool)
     for k, v in at.items():
         sel &= np.isclose(df[k], v)
-    g = df[sel]
-    return np.where(g.status == "grokked", g.t_grok.astype(float), np.nan)
+    return grok_times(df[sel])
 
 
 def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
@@ -500,6 +501,7 @@ def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
     import numpy as np
 
     from .. import claims, fits
+    from ..protocol import min_seeds, times
 
     P = claims.PAPER
 
@@ -519,8 +521,8 @@ def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
                     **claims.judged(claims.verdict, ours, lo, hi, n, key, paper, unit="x"))
 
     side, v, ours, theirs = m["side"], m["values"], a["ours"], a["theirs"]
-    per_cell = lambda df: int(df.groupby(["rho", "lr"]).size().min()) if len(df) else 0
-    dense_n = int(d["df"].groupby("rho").size().min()) if "df" in d and len(d["df"]) else per_cell(a["hold_df"])
+    per_cell = lambda df: min_seeds(df, ["rho", "lr"])
+    dense_n = min_seeds(d["df"], "rho")
     rows = [
         exp_row(f"dense ρ sweep at p = {cfg.p_ref}: α", "alpha_dense_p59", d["fit"], P["alpha_dense_p59"]["value"],
                 dense_n, paper=f"{P['alpha_dense_p59']['value']} {list(P['alpha_dense_p59']['ci'])}"),
@@ -550,14 +552,13 @@ def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
     lo, hi = fits.ratio_ci(_times(o, rho=a["r_hi"]), _times(o, rho=a["r_lo"]))
     rows.append(ratio_row(f"one-shot arm: spread of T_grok over ρ {a['r_lo']:.2f} → {a['r_hi']:.2f}", "oneshot_spread",
                           ours["once_spread"], theirs["once_spread"], lo, hi, f"{theirs['once_spread']:.2f}x",
-                          int(o.groupby("rho").size().min()) if len(o) else 0))
+                          min_seeds(o, "rho")))
     lo, hi = fits.ratio_ci(_times(hd, rho=a["h_hi"]), _times(hd, rho=a["h_lo"]))
     rows.append(ratio_row(f"sustained hold: spread of T_grok over ρ {a['h_lo']:.2f} → {a['h_hi']:.2f}", "hold_spread",
                           ours["hold_spread"], theirs["hold_spread"], lo, hi, f"{theirs['hold_spread']:.2f}x",
-                          int(hd.groupby("rho").size().min()) if len(hd) else 0))
+                          min_seeds(hd, "rho")))
     # post hoc (added after the runs): α fitted at each η on the Table 1 cells, as paper 1 §5 says it fits
     # ("independently at each learning rate"), against its data's value per η (the text: ≈ 7.4)
-    from ..protocol import times
     c_lr = P["alpha_per_lr"]
     for lr, paper_a in c_lr["released"].items():
         g = t[np.isclose(t.lr, lr) & (t.rho <= 1.15 + 1e-9)] if len(t) else t

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..protocol import held_cell
+from ..protocol import held_cell, min_seeds
 from ..specs import RunSpec
 
 
@@ -312,7 +312,7 @@ def frontier(cfg: SparseParity, lam_df, cl: dict, wc: float) -> dict:
     table = tab.rename(columns={"paper_wc": "paper Wc", "paper_t": "paper T_grok", "paper_grokked": "paper grokked"})
     return dict(tab=tab, front=front, held=held, cmp=cmp, values=values, table=table, complete=complete,
                 slope=dict(alpha=slope, lo=s_lo, hi=s_hi), paper_slope=paper_slope,
-                n=int(lam_df.groupby("wd").size().min()) if len(lam_df) else 0)
+                n=min_seeds(lam_df, "wd"))
 
 
 def frontier_figure(d: dict):
@@ -423,10 +423,10 @@ def score(fr: dict, cl: dict, tr: dict, fl: dict | None = None) -> list[dict]:
     for f in tab.index:
         row = dict(claim=f"Table 2, parity: {f}", key="parity_transfer", claim_id=f"parity_transfer {f}", paper=paper[f],
                    ours=tab.loc[f, "ours"], verdict=judge(tab.loc[f, "ours"], paper[f]),
-                   seeds=claims.seeds(int(ok.groupby("lr").size().min()) if len(ok) else 0, "parity_wc")
+                   seeds=claims.seeds(min_seeds(ok, "lr"), "parity_wc")
                    if tab.loc[f, "ours"] != "not measured" else "—")
         if f == "norm at grok invariant to learning rate" and row["verdict"] != "not measured":
-            j = claims.judged(concentration_verdict, cv_lr, cv_lo, cv_hi, int(ok.groupby("lr").size().min()),
+            j = claims.judged(concentration_verdict, cv_lr, cv_lo, cv_hi, min_seeds(ok, "lr"),
                               "parity_transfer", fmt=".1f", unit=" %")
             row.update(ours=f"{row['ours']} (CV {cv_lr:.1f} %)", ci=j["ci"], seeds=j["seeds"], registered=row["verdict"],
                        verdict=j["verdict"] if j["verdict"] == "not resolved" else row["verdict"])
