@@ -50,6 +50,21 @@ def _med(x) -> float:
     return float(np.median(x)) if len(x) else np.nan
 
 
+def frontier_time(points, norm: float) -> float:
+    """The weight-decay frontier's T_grok at `norm`: ln T interpolated linearly in ‖W‖ between the frontier's
+    points [(‖W‖ at T_grok, T_grok)] (one per λ, medians), and beyond its ends extended along the line through
+    the two nearest points; nan with fewer than two finite points (paper 1 §5's frontier comparison)."""
+    pts = sorted((float(w), float(t)) for w, t in points if np.isfinite(w) and np.isfinite(t) and t > 0)
+    if len(pts) < 2:
+        return np.nan
+    w = np.array([p[0] for p in pts])
+    lt = np.log([p[1] for p in pts])
+    i = int(np.clip(np.searchsorted(w, norm) - 1, 0, len(w) - 2))
+    if w[i + 1] == w[i]:
+        return float(np.exp(lt[i:i + 2].mean()))
+    return float(np.exp(lt[i] + (lt[i + 1] - lt[i]) * (norm - w[i]) / (w[i + 1] - w[i])))
+
+
 def ratio_ci(num, den, **kw):
     """CI of median(num) / median(den) over grokked seeds (a censored seed is nan), seeds resampled per cell."""
     return cell_bootstrap([np.asarray(num, float), np.asarray(den, float)], lambda cs: _med(cs[0]) / _med(cs[1]), **kw)

@@ -28,7 +28,7 @@ MAX_RUNS = 100_000            # runs in one grid, refused before any spec is bui
 _NOT_HASHED = ("max_steps",)
 # Fields added after runs were stored: hashed only when set away from their default, so every stored run
 # keeps its id.
-_HASHED_IF_SET = {"stop_chance_steps": 0, "depth": 1, "pos_init": 1.0, "readout_eq": False}
+_HASHED_IF_SET = {"stop_chance_steps": 0, "depth": 1, "pos_init": 1.0, "readout_eq": False, "clamp_factor": 0.0}
 
 
 def short_repr(value, n: int = 60) -> str:
@@ -79,8 +79,10 @@ class RunSpec:
     eps: float = 1e-8
     batch_size: int = 0           # 0 = full batch; else minibatch sampled with replacement (paper 2)
     # norm clamp (paper 1 §5)
-    clamp_mode: str = "none"      # none | hold (every step from t_int on) | once (a single rescale at t_int)
+    clamp_mode: str = "none"      # none | hold (every step from t_int on) | once (a single rescale at t_int;
+                                  # at t_int = 0 the initialisation itself, before the first step)
     clamp_target: float = 0.0     # absolute ‖W‖ the clamp sets
+    clamp_factor: float = 0.0     # once only, instead of a target: multiply the clamp group by this factor
     clamp_group: str = "norm"     # "norm": the model's norm group; else one tensor or one named group of the model
     t_int: int = 500
     # schedule and detection
@@ -149,9 +151,15 @@ class RunSpec:
             _fail("beta1/beta2/eps", (self.beta1, self.beta2, self.eps), "betas in [0, 1), eps > 0")
         if self.batch_size < 0:
             _fail("batch_size", self.batch_size, "0 (full batch) or a positive integer")
+        if not (self.clamp_factor >= 0 and math.isfinite(self.clamp_factor)):
+            _fail("clamp_factor", self.clamp_factor, "a finite factor > 0, or 0 (off)")
+        if self.clamp_factor and (self.clamp_mode != "once" or self.clamp_target != 0):
+            _fail("clamp_factor", self.clamp_factor, f"0 unless clamp_mode is 'once' and clamp_target is 0 (a factor "
+                  f"replaces the target; here clamp_mode={self.clamp_mode!r}, clamp_target={self.clamp_target!r})")
         if self.clamp_mode != "none":
-            if not (self.clamp_target > 0 and math.isfinite(self.clamp_target)):
-                _fail("clamp_target", self.clamp_target, "a finite norm > 0 when clamp_mode is not 'none'")
+            if not self.clamp_factor and not (self.clamp_target > 0 and math.isfinite(self.clamp_target)):
+                _fail("clamp_target", self.clamp_target, "a finite norm > 0 when clamp_mode is not 'none' (or "
+                      "clamp_factor > 0 with clamp_mode 'once')")
             if not (0 <= self.t_int < self.max_steps):
                 _fail("t_int", self.t_int, f"a step in [0, max_steps={self.max_steps}) for a clamped run")
         elif self.clamp_target != 0 or self.clamp_group != "norm":

@@ -54,10 +54,13 @@ class BatchTrainer:
         self.lr = torch.tensor([s.lr for s in specs], **f32)
         self.wd = torch.tensor([s.wd for s in specs], **f32)
         self.target = torch.tensor([s.clamp_target or 1.0 for s in specs], **f32)
+        self.factor = torch.tensor([s.clamp_factor for s in specs], **f32)   # 0: set the norm to `target`
         s0 = specs[0]
         self.opt = optim.build(s0.optimizer, self.P, self.lr, self.wd, self.model.decay_names,
                                s0.beta1, s0.beta2, s0.eps)
         self.idx = list(range(len(specs)))                                    # batch slot -> spec index
+        at_init = torch.tensor([s.clamp_mode == "once" and s.t_int == 0 for s in specs], device=dev)
+        self._clamp(at_init)                                                  # a one-shot at step 0: the init
         self.batch_gens = [torch.Generator().manual_seed(s.init_seed() + 2) for s in specs]
         self.curves = [{k: [] for k in ("step",) + CURVES + self._group_names()} for _ in specs]
         self.t_mem = [None] * len(specs)
@@ -98,7 +101,16 @@ class BatchTrainer:
             active = torch.tensor([(m == "hold" and step >= self.specs[i].t_int) or
                                    (m == "once" and step == self.specs[i].t_int)
                                    for m, i in zip(modes, self.idx)], device=self.device)
-            norm.clamp_(self.P, self.clamp_names, self.target, active)
+            self._clamp(active)
+
+    def _clamp(self, active):
+        """Set the clamp group's norm of each active member to its target, or multiply it by its factor."""
+        if not bool(active.any()):
+            return
+        target = self.target
+        if bool((self.factor > 0).any()):
+            target = torch.where(self.factor > 0, self.factor * norm.weight_norm(self.P, self.clamp_names), target)
+        norm.clamp_(self.P, self.clamp_names, target, active)
 
     # ------------------------------------------------------------------ logging
     @torch.no_grad()
@@ -171,7 +183,7 @@ class BatchTrainer:
         kt = torch.tensor(keep, device=self.device)
         self.P = {k: v.detach()[kt].requires_grad_() for k, v in self.P.items()}
         self.opt.select(kt)
-        self.target = self.target[kt]
+        self.target, self.factor = self.target[kt], self.factor[kt]
         self.train_x, self.train_y = self.train_x[kt], self.train_y[kt]
         self.test_x, self.test_y = self.test_x[kt], self.test_y[kt]
         self.idx = [self.idx[j] for j in keep]

@@ -141,3 +141,32 @@ def test_collapsed_member_stops_by_the_chance_rule_and_others_go_on():
 def test_adding_the_stop_rule_kept_every_stored_id():
     assert RunSpec().run_id == "734f2bdffea9d3c6"          # the default spec's id before the field existed
     assert RunSpec(stop_chance_steps=400).run_id != RunSpec().run_id
+
+
+def test_one_shot_at_step_0_rescales_the_initialisation_and_a_factor_scales_one_group():
+    """A 'once' clamp at t_int = 0 sets the initial weights' norm (before any step; it used to do nothing), and
+    clamp_factor multiplies only its group, once, at t_int (paper 1 §5's init-rescale and single-group arms)."""
+    b = RunSpec(p=23, frac=0.6, lr=6e-3, wd=2.0, d_embed=32, hidden=64, max_steps=120, log="every", log_every=10)
+    free, = train(b)
+    init, = train(b.replace(clamp_mode="once", clamp_target=5.0, t_int=0, rho=0.5))
+    group, = train(b.replace(clamp_mode="once", clamp_factor=0.8, clamp_group="E", t_int=50, rho=0.8))
+    c0, ci, cg = free["curves"], init["curves"], group["curves"]
+    assert ci["weight_norm"][0] == pytest.approx(5.0, rel=1e-5) and c0["weight_norm"][0] > 8
+    i = list(c0["step"]).index(50)
+    assert cg["norm_E"][i] == pytest.approx(0.8 * c0["norm_E"][i], rel=1e-5)
+    assert cg["norm_W1"][i] == pytest.approx(c0["norm_W1"][i], rel=1e-6)         # the other groups untouched
+    assert np.array_equal(cg["norm_E"][:i], c0["norm_E"][:i])                       # nothing before t_int
+    assert cg["norm_E"][i + 1] != pytest.approx(0.8 * cg["norm_E"][i], rel=1e-3)  # once, not held
+
+
+def test_clamp_factor_is_checked_and_leaves_every_other_id_alone():
+    b = RunSpec()
+    assert "clamp_factor" not in b.hashed_dict()
+    with pytest.raises(ValueError, match="clamp_factor"):
+        b.replace(clamp_mode="hold", clamp_factor=0.8, rho=0.8)
+    with pytest.raises(ValueError, match="clamp_factor"):
+        b.replace(clamp_mode="once", clamp_target=50.0, clamp_factor=0.8, rho=0.8)
+    with pytest.raises(ValueError, match="clamp_factor"):
+        b.replace(clamp_mode="once", clamp_factor=float("nan"), rho=0.8)
+    assert b.replace(clamp_mode="once", clamp_factor=0.8, rho=0.8).run_id != b.replace(
+        clamp_mode="once", clamp_factor=0.9, rho=0.8).run_id

@@ -32,6 +32,10 @@ class GroupHolds:
     tail_steps: int = 500                     # the control runs this far past T_grok; held runs stop at T_grok
     holds: tuple = (("unembed", 0.85), ("unembed", 1.00), ("unembed", 1.15), ("unembed", 1.30),
                     ("mlp", 0.85), ("mlp", 1.30), ("embed", 1.30))
+    # the unembedding's dose cells (the ratio T(1.30) / T(0.85)) run this many seeds, the paper's 16; every
+    # W_c stays the first `seeds` control seeds' (fixed before these ran), so the other arms keep their ids
+    dose: tuple = (("unembed", 0.85), ("unembed", 1.30))
+    dose_seeds: int = 16
 
     def base(self) -> RunSpec:
         return RunSpec(model="attn", layernorm=True, pos_init=0.1, readout_eq=True, p=self.p, frac=self.frac,
@@ -41,9 +45,9 @@ class GroupHolds:
 
 PRESETS = {
     "quick": GroupHolds(p=23, frac=0.6, lr=1e-2, d_embed=32, hidden=64, t_int=100, max_steps=1500, seeds=2,
-                        tail_steps=100, holds=(("unembed", 0.85), ("mlp", 1.30))),
+                        tail_steps=100, holds=(("unembed", 0.85), ("mlp", 1.30)), dose_seeds=2),
     "book": GroupHolds(),
-    "paper": GroupHolds(seeds=16),
+    "paper": GroupHolds(seeds=16, dose_seeds=16),
 }
 
 GROUP_TENSORS = {"embed": ("W_E", "W_pos"), "attn": ("W_Q", "W_K", "W_V", "W_O"), "mlp": ("W_in", "W_out"),
@@ -70,11 +74,16 @@ def group_wc(records: list[dict], group: str) -> float:
     return float(np.median(vals)) if vals else math.nan
 
 
+def arm_seeds(cfg: GroupHolds, group: str, rho: float) -> range:
+    """The seeds of one held arm: `dose_seeds` for the dose cells, `seeds` for the others."""
+    return range(max(cfg.seeds, cfg.dose_seeds) if (group, rho) in cfg.dose else cfg.seeds)
+
+
 def held(cfg: GroupHolds, wc: dict) -> list[RunSpec]:
     """The held arms, given each group's W_c; a group without one (no seed grokked) gives no runs."""
     return [cfg.base().replace(seed=s, clamp_mode="hold", clamp_group=g, clamp_target=round(rho * wc[g], 4),
                                rho=rho, t_int=cfg.t_int, tail_steps=0)
-            for g, rho in cfg.holds if math.isfinite(wc.get(g, math.nan)) for s in range(cfg.seeds)]
+            for g, rho in cfg.holds if math.isfinite(wc.get(g, math.nan)) for s in arm_seeds(cfg, g, rho)]
 
 
 def plan(cfg: GroupHolds, store=None, control_records: list[dict] | None = None) -> dict:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..specs import RunSpec
-from . import critical_norm
+from . import critical_norm, pinned_norm
 from . import log_law              # paper 2's transformer protocol, as chapter 4 runs it
 
 @dataclass(frozen=True)
@@ -43,8 +43,11 @@ class OneLaw:
     # paper 2's timescale on paper 1's MLP: a weight decay outside chapter 1's lr × λ grid
     mlp_lr: float = 1e-3
     mlp_wd: float = 0.1
-    mlp_seeds: int = 8
+    mlp_seeds: int = 8                       # the predicted runs (the prediction file names them)
+    mlp_more_seeds: int = 16                 # seeds added to that cell after its row came out 'not resolved':
+                                             # the same prediction, written before them, scores them all
     chapter1: str = "book"                   # the chapter-1 preset whose runs this chapter reads
+    chapter2: str = "book"                   # the chapter-2 preset whose one-shot and hold arms the bridge reads
 
     def transformer(self) -> RunSpec:
         return log_law.transformer(self, self.p, self.lr, self.free_budget, wd=self.wd)
@@ -53,9 +56,10 @@ class OneLaw:
 PRESETS = {
     "quick": OneLaw(p=23, lr=3e-3, d_embed=32, hidden=64, batch_size=128, log_every=50, free_budget=2500,
                     stop_chance_steps=1000, free_seeds=2, rhos=(0.85, 1.15), t_int=200, hold_seeds=2,
-                    hold_budget=2500, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, chapter1="quick"),
+                    hold_budget=2500, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, mlp_more_seeds=2, chapter1="quick",
+                    chapter2="quick"),
     "book": OneLaw(),
-    "paper": OneLaw(free_seeds=10, hold_seeds=10, chapter1="paper"),
+    "paper": OneLaw(free_seeds=10, hold_seeds=10, chapter1="paper", chapter2="paper"),
 }
 
 
@@ -87,8 +91,13 @@ def mlp_new(cfg: OneLaw) -> list[RunSpec]:
             for s in range(cfg.mlp_seeds)]
 
 
-PREDICTED = ("held transformer", "MLP at a new λ")
-CHOICES = {"chapter1": tuple(critical_norm.PRESETS)}     # fields whose value names something: checked by coerce
+def mlp_more(cfg: OneLaw) -> list[RunSpec]:
+    """The new-λ cell's seeds past the predicted ones (run after the prediction, which they are scored by)."""
+    return [s.replace(seed=k) for s in mlp_new(cfg)[:1] for k in range(cfg.mlp_seeds, cfg.mlp_more_seeds)]
+
+
+PREDICTED = ("held transformer", "MLP at a new λ", "MLP at a new λ, more seeds")
+CHOICES = {"chapter1": tuple(critical_norm.PRESETS), "chapter2": tuple(pinned_norm.PRESETS)}     # fields whose value names something: checked by coerce
 
 
 def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: bool = True) -> dict:
@@ -96,7 +105,8 @@ def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: 
     The two predicted studies are, given a store, listed only once their prediction file exists there
     (`preregister` writes it), so that no runner trains them first; `gate=False` lists them regardless (for
     the writer of the predictions itself)."""
-    out = {"free transformer": free(cfg), "MLP lr × λ grid": mlp_grid(cfg), "MLP at a new λ": mlp_new(cfg)}
+    out = {"free transformer": free(cfg), "MLP lr × λ grid": mlp_grid(cfg), "MLP at a new λ": mlp_new(cfg),
+           "MLP at a new λ, more seeds": mlp_more(cfg)}
     if free_records is None and store is not None:
         recs = [store.get(s) for s in out["free transformer"]]
         free_records = recs if all(r is not None for r in recs) else None
@@ -279,16 +289,24 @@ def mlp_frame(records) -> "pd.DataFrame":
     return pd.DataFrame(rows).drop_duplicates()
 
 
-def chapter2_arms(store, p: int = 59, frac: float = 0.4, lr: float = 1e-3, wd: float = 1.0, t_int: int = 500) -> dict:
-    """Chapter 2's one-shot ('once') and sustained ('hold') arms of paper 1's MLP, read from the store by their
-    spec: {mode: {rho: [record]}}."""
+def chapter2_arms(cfg: "OneLaw", store) -> dict:
+    """Chapter 2's one-shot ('once') and sustained ('hold', the dense ρ sweep) arms of paper 1's MLP, as chapter
+    2's plan names them (preset `cfg.chapter2`), read from `store`: {mode: {rho: [record]}}, and the arms'
+    free control (chapter 2's controls at its reference modulus)."""
+    from .. import sweep
+    from . import pinned_norm
+
+    c2 = pinned_norm.PRESETS[cfg.chapter2]
+    planned = pinned_norm.plan(c2, store)
     out = {"once": {}, "hold": {}}
-    for r in store.all():
-        s = r["spec"]
-        if (s["model"], s["task"], s["p"], s["frac"], s["lr"], s["wd"], s["layernorm"], s["t_int"]) == \
-                ("mlp", "add", p, frac, lr, wd, False, t_int) and s["clamp_mode"] in out:
-            out[s["clamp_mode"]].setdefault(s["rho"], []).append(r)
-    return out
+    for mode, study in (("once", "one-shot"), ("hold", "dense ρ")):
+        specs = planned.get(study, [])
+        for s, r in zip(specs, sweep.run(specs, store=store, train=False, progress=False)):
+            if r is not None:
+                out[mode].setdefault(s.rho, []).append(r)
+    free = [r for r in sweep.run(pinned_norm.controls(c2, c2.p_ref), store=store, train=False, progress=False)
+            if r is not None]
+    return out, free, c2.lr * c2.wd
 
 
 def cells(by_rho: dict, t_free: float) -> "pd.DataFrame":
@@ -554,16 +572,10 @@ def held_figure(cfg: OneLaw, h: dict):
 
 def bridge(cfg: OneLaw, store) -> dict:
     """4. Chapter 2's one-shot and hold arms against paper 2's contraction ln ρ / (ηλ) (post hoc)."""
-    from .. import sweep
-    from . import critical_norm
-
-    arms = chapter2_arms(store)
-    free59 = [r for r in sweep.run(critical_norm.PRESETS[cfg.chapter1].cell(p=59, frac=0.4), train=False)
-              if r is not None]
-    t_free = float(np.median([r["summary"]["t_grok"] for r in free59 if r["summary"]["t_grok"] is not None]
+    arms, free, el = chapter2_arms(cfg, store)
+    t_free = float(np.median([r["summary"]["t_grok"] for r in free if r["summary"]["t_grok"] is not None]
                              or [np.nan]))
     once, hold = (cells(arms[m], t_free) for m in ("once", "hold"))
-    el = 1e-3 * 1.0
     out = dict(arms=arms, once=once, hold=hold, t_free=t_free, el=el, values={})
     if len(once) and len(hold):
         t1_once = float(once.loc[once.rho == 1.0, "T_median"].iloc[0])

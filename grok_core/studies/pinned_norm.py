@@ -41,6 +41,16 @@ class PinnedNorm:
     collapse: tuple = (41, 53, 59, 71)        # the moduli of the shared-exponent fit (paper 1's p-scan)
     once_rhos: tuple = (0.70, 0.85, 1.00, 1.15, 1.30)
     hold_spread: tuple = (0.90, 1.15)         # the hold's spread is read between these ρ (paper 1 §5)
+    # "is it the norm, or just stronger regularisation?" (paper 1 §5; src/run_normint_control.py): free runs at
+    # these λ trace the weight-decay frontier with the control (λ = wd); holds below W_c are set beside it;
+    # the initialisation rescaled to ρ·W_c, then free (Omnigrok-style); one group scaled once by a factor
+    frontier_wds: tuple = (2.0, 3.0, 5.0, 8.0)
+    frontier_low_wds: tuple = (0.3, 0.5)      # our addition: weight decay below the control's
+    frontier_rhos: tuple = (0.73, 0.82, 0.90)
+    init_rhos: tuple = (0.73, 0.90)
+    group_factor: float = 0.8
+    group_arms: tuple = ("E", "W1", "W2", "norm")   # embedding, hidden, output, all weights (data/normint)
+    group_budget: int = 20_000                # the authors' budget for these arms
 
     def base(self) -> RunSpec:
         return RunSpec(d_embed=self.d_embed, hidden=self.hidden, frac=self.frac, lr=self.lr, wd=self.wd,
@@ -53,7 +63,8 @@ PRESETS = {
                         seeds=2, t_int=100, cap=3000, floor=1000, lrs=(6e-3, 1.2e-2), table_rhos=(0.9, 1.1),
                         dense_rhos=(0.9, 1.0, 1.1), fit_rho_max=1.05, moduli=(23, 29), scan_rhos=(0.9, 1.1),
                         scan_high={}, rho_high=1.1, early=1000, collapse=(23, 29), once_rhos=(0.9, 1.1),
-                        hold_spread=(0.9, 1.1)),
+                        hold_spread=(0.9, 1.1), frontier_wds=(4.0,), frontier_low_wds=(), frontier_rhos=(0.9,),
+                        init_rhos=(0.9,), group_arms=("E",), group_budget=1500),
     # the book: the paper's model and grids, 8 seeds per cell (the paper uses 16)
     "book": PinnedNorm(),
     # the authors' seeds: 16 for the matrix, dense sweep and one-shot arm, 12 for the p-scan
@@ -76,11 +87,35 @@ def clamped(cfg: PinnedNorm, p: int, rho: float, lr: float, ctl: dict, mode: str
                      cfg.cap, cfg.floor, mode=mode)
 
 
+def frontier_free(cfg: PinnedNorm) -> list[RunSpec]:
+    """Free runs at p_ref at each frontier λ (the control is the frontier's λ = wd point)."""
+    return [s for wd in cfg.frontier_low_wds + cfg.frontier_wds for s in
+            [cfg.base().replace(p=cfg.p_ref, wd=wd, seed=k) for k in range(cfg.seeds)]]
+
+
+def init_rescaled(cfg: PinnedNorm, ctl: dict) -> list[RunSpec]:
+    """The control's seeds with the initialisation rescaled to ρ·W_c (a one-shot at step 0), then free."""
+    return [s for rho in cfg.init_rhos for s in held_cell(cfg.base().replace(p=cfg.p_ref), range(cfg.seeds), ctl["wc"],
+                                                          ctl["t_free"], rho, 0, cfg.cap, cfg.floor, mode="once")]
+
+
+def group_scaled(cfg: PinnedNorm) -> list[RunSpec]:
+    """The control's seeds with one group (a tensor, or all: 'norm') multiplied once by `group_factor` at
+    t_int, then free."""
+    return [cfg.base().replace(p=cfg.p_ref, seed=k, clamp_mode="once", clamp_factor=cfg.group_factor,
+                               clamp_group=g, rho=cfg.group_factor, t_int=cfg.t_int, tail_steps=0,
+                               max_steps=cfg.group_budget)
+            for g in cfg.group_arms for k in range(cfg.seeds)]
+
+
 def reference_cells(cfg: PinnedNorm, ctl: dict) -> dict:
     """The studies at p_ref, given its control's statistics (protocol.control_stats)."""
     return {"ρ × η matrix": [s for rho in cfg.table_rhos for lr in cfg.lrs for s in clamped(cfg, cfg.p_ref, rho, lr, ctl)],
             "dense ρ": [s for rho in cfg.dense_rhos for s in clamped(cfg, cfg.p_ref, rho, cfg.lr, ctl)],
-            "one-shot": [s for rho in cfg.once_rhos for s in clamped(cfg, cfg.p_ref, rho, cfg.lr, ctl, mode="once")]}
+            "one-shot": [s for rho in cfg.once_rhos for s in clamped(cfg, cfg.p_ref, rho, cfg.lr, ctl, mode="once")],
+            "frontier holds": [s for rho in cfg.frontier_rhos for s in clamped(cfg, cfg.p_ref, rho, cfg.lr, ctl)],
+            "rescaled init": init_rescaled(cfg, ctl),
+            "one group scaled": group_scaled(cfg)}
 
 
 def scan_cells(cfg: PinnedNorm, ctls: dict) -> list[RunSpec]:
@@ -94,7 +129,8 @@ def plan(cfg: PinnedNorm, store=None) -> dict:
     """{study: [RunSpec]}: the controls, then each clamped study whose control `store` holds complete."""
     from ..store import frame
 
-    out = {"controls": [s for p in dict.fromkeys((cfg.p_ref, *cfg.moduli)) for s in controls(cfg, p)]}
+    out = {"controls": [s for p in dict.fromkeys((cfg.p_ref, *cfg.moduli)) for s in controls(cfg, p)],
+           "weight-decay frontier": frontier_free(cfg)}
     if store is None:
         return out
     ctls = {}
