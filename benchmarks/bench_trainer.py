@@ -6,11 +6,13 @@ Prints model-steps per second and seconds-to-result for a 16-seed cell, side by 
       (paper 1's style);
   (c) grok_core: factorised first layer, members leave the batch when grokked, evaluation on the log grid
       only, two 1-thread worker processes.
-(c)'s seconds-to-result is measured end to end. (a)'s and (b)'s are their measured per-step times multiplied
+  (c′) grok_core's fused CPU step (grok_core/fused.py), fp32;  (c″) the same with bf16 matmuls (oneDNN).
+The one-thread block compares (a), (c), (c′) and (c″) per model-step, each on one thread, (c) with 4 members,
+side by side in one run. (c)'s seconds-to-result is measured end to end. (a)'s and (b)'s are their measured per-step times multiplied
 by the steps they would need for the same cell: (a) each seed to its own T_grok, evaluated every 200 steps;
 (b) all seeds to the cell's largest T_grok (a fixed budget chosen with hindsight, its best case).
 
-usage: python benchmarks/bench_trainer.py [--seeds 16] [--device cpu|cuda]
+usage: python benchmarks/bench_trainer.py [--seeds 16] [--device cpu|cuda] [--only-step]
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from grok_core import RunSpec, sweep  # noqa: E402
+from grok_core import RunSpec, fused, sweep  # noqa: E402
 from grok_core.tasks import make_split  # noqa: E402
 from grok_core.train import BatchTrainer  # noqa: E402
 
@@ -120,6 +122,60 @@ def batched_step_time(specs, steps, device):
     return (time.perf_counter() - t0) / steps
 
 
+def engine_step_time(specs, steps, step_fn, bf16=False):
+    """Seconds per model-step of one BatchTrainer batch stepped by `step_fn(trainer, step)` on one thread."""
+    torch.set_num_threads(1)
+    tr = BatchTrainer(specs)
+    tr._setup()
+    prec = torch.backends.mkldnn.matmul.fp32_precision
+    torch.backends.mkldnn.matmul.fp32_precision = "bf16" if bf16 else prec
+    try:
+        for s in range(1, 4):
+            step_fn(tr, s)
+        t = time.perf_counter()
+        for s in range(4, 4 + steps):
+            step_fn(tr, s)
+        return (time.perf_counter() - t) / steps / len(specs)
+    finally:
+        torch.backends.mkldnn.matmul.fp32_precision = prec
+
+
+def _eager(tr, s):
+    x, y = tr._batch()
+    loss = tr._loss(x, y)
+    grads = torch.autograd.grad(loss.sum(), list(tr.P.values()))
+    tr.opt.step(tr.P, dict(zip(tr.P, grads)))
+
+
+def _fused(tr, s):
+    fused.step(tr.P, tr.opt, tr.train_x, tr.train_y, D)
+
+
+def one_thread_block(specs, steps, dev):
+    """(a), (c), (c′), (c″) per model-step on one thread, each timed three times interleaved (median)."""
+    torch.set_num_threads(1)
+    rows = {"(a) plain loop, 1 model": [], "(c) engine, eager step, 4 members": [],
+            "(c′) engine, fused step, fp32": [], "(c″) engine, fused step, bf16 matmuls": []}
+    have_fused = fused.unavailable() is None
+    for _ in range(3):
+        rows["(a) plain loop, 1 model"].append(plain_step_time(specs[0], steps, dev)[0])
+        rows["(c) engine, eager step, 4 members"].append(engine_step_time(specs[:4], steps, _eager))
+        if have_fused:
+            rows["(c′) engine, fused step, fp32"].append(engine_step_time(specs[:4], steps, _fused))
+            rows["(c″) engine, fused step, bf16 matmuls"].append(engine_step_time(specs[:4], steps, _fused, bf16=True))
+    peak1 = matmul_peak(1)
+    a = float(np.median(rows["(a) plain loop, 1 model"]))
+    n_train = int(round(FRAC * P * P))
+    print(f"one thread, per model-step (median of 3 interleaved timings; fp32 matmul peak {peak1:.0f} GFLOP/s):")
+    for name, ts in rows.items():
+        if not ts:
+            print(f"  {name:40s} not measured: {fused.unavailable()}")
+            continue
+        t = float(np.median(ts))
+        print(f"  {name:40s} {1 / t:6.0f} model-steps/s  {a / t:4.2f}x (a)  "
+              f"{100 * flops_per_member_step(n_train) / t / 1e9 / peak1:3.0f} % of the matmul peak")
+
+
 def flops_per_member_step(n_train):
     """Matmul FLOPs of (c)'s factorised step: E·W1 halves (fwd 2, bwd 4 products of p x d x H), readout (fwd 1,
     bwd 2 products of N x H x p)."""
@@ -131,6 +187,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=16)
     ap.add_argument("--steps", type=int, default=60, help="steps timed per program for the step rates")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--only-step", action="store_true", help="the one-thread per-step block only")
     args = ap.parse_args()
     dev = args.device
     cores = os.cpu_count()
@@ -139,6 +196,10 @@ def main():
     print(f"machine: {cores} cores, torch {torch.__version__}, device {dev}")
     peak1, peakc = matmul_peak(1), matmul_peak(cores)
     print(f"fp32 matmul peak (1024^3): {peak1:.0f} GFLOP/s on 1 thread, {peakc:.0f} on {cores}")
+    if dev == "cpu":
+        one_thread_block(specs, args.steps, dev)
+        if args.only_step:
+            return
 
     # step rates, each program at its natural thread count
     torch.set_num_threads(cores)

@@ -16,7 +16,10 @@ SUMMARY = ("status", "t_mem", "t_grok", "norm_at_mem", "norm_at_grok", "final_tr
            "final_norm", "steps_run", "wall_s", "device", "members", "torch", "stop_reason", "failure",
            # provenance, in records written from 2026-12 on (older records lack them): when the run's batch
            # started (UTC), the code's git commit, and the sha256 of each prediction file that named the run
-           "started_utc", "commit", "predictions")
+           "started_utc", "commit", "predictions",
+           # from 2026-12-02 on: the training step, 'fused' (grok_core.fused) or 'eager' (autograd); older
+           # records were all trained eagerly
+           "engine")
 STATUSES = ("grokked", "censored", "failed")
 # a stored record may hold at most this many logged steps (a 10^9-step geometric grid has ~650; an 'every'
 # grid of 200 over 10^6 steps 5001): a guard against a record that claims gigabytes of curves

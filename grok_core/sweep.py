@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from tqdm.std import tqdm
 
+from . import fused
 from .specs import RunSpec
 from .store import Store, frame
 
@@ -68,16 +69,20 @@ def expected_cost(spec: RunSpec) -> float:
     return steps * n * max(spec.hidden, spec.p)
 
 
+FUSED_RATE = 380.0   # placeholder until measured below
 # Model-steps per second of one 1-thread CPU worker, measured on this project's 2-core machine (benchmarks/
 # bench_trainer.py and the sweeps' own rates, 2026-11/12) at a reference size: (examples per step, width).
 # A spec's rate is scaled by the work of a step, examples × width, against its model's reference.
-CPU_RATE = {"mlp": (202.0, 1392 * 256), "transformer": (88.0, 512 * 512), "attn": (44.0, 1392 * 512)}
+CPU_RATE = {"mlp": (202.0, 1392 * 256), "transformer": (88.0, 512 * 512), "attn": (44.0, 1392 * 512),
+            # the MLP on the fused step (grok_core.fused), where it builds: end to end, evaluation included
+            "mlp_fused": (FUSED_RATE, 1392 * 256)}
 
 
 def step_rate(spec: RunSpec) -> float:
     """Estimated model-steps/s of one 1-thread CPU worker for this spec (an estimate for planning, not a
     measurement: see CPU_RATE)."""
-    rate, ref_work = CPU_RATE[spec.model]
+    fast = fused.eligible(spec, "cpu") and fused.unavailable() is None
+    rate, ref_work = CPU_RATE["mlp_fused" if fast else spec.model]
     n = spec.batch_size or (spec.n_train if spec.task == "parity" else round(spec.frac * spec.p ** 2))
     width = max(spec.hidden, spec.p if spec.task != "parity" else 2)
     return rate * ref_work / max(n * width, 1)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import models, norm, optim
+from . import fused, models, norm, optim
 from .record import CURVES, SUMMARY, first_crossing, log_grid  # noqa: F401 (re-exported)
 from .specs import RunSpec
 from .tasks import make_split
@@ -37,6 +37,12 @@ class BatchTrainer:
         self.on_steps = on_steps or (lambda n: None)
         self.model = models.build(specs[0])
         self.clamp_names = models.clamp_names(self.model, specs[0].clamp_group)
+        self.engine = "eager"
+        if fused.eligible(specs[0], self.device):
+            if fused.load() is not None:
+                self.engine = "fused"
+            else:
+                fused.tell_once()
 
     # ------------------------------------------------------------------ set-up
     def _setup(self):
@@ -93,9 +99,12 @@ class BatchTrainer:
 
     def _step(self, step: int):
         x, y = self._batch()
-        loss = self._loss(x, y)
-        grads = torch.autograd.grad(loss.sum(), list(self.P.values()))
-        self.opt.step(self.P, dict(zip(self.P, grads)))
+        if self.engine == "fused":
+            fused.step(self.P, self.opt, x, y, self.specs[0].d_embed)
+        else:
+            loss = self._loss(x, y)
+            grads = torch.autograd.grad(loss.sum(), list(self.P.values()))
+            self.opt.step(self.P, dict(zip(self.P, grads)))
         modes = [self.specs[i].clamp_mode for i in self.idx]
         if any(m != "none" for m in modes):
             active = torch.tensor([(m == "hold" and step >= self.specs[i].t_int) or
@@ -173,7 +182,7 @@ class BatchTrainer:
                            final_norm=float(curves["weight_norm"][-1]), steps_run=int(step),
                            wall_s=round(wall_s, 3), device=str(self.device), members=len(self.specs),
                            torch=torch.__version__, stop_reason=self.stop_reason[i],
-                           failure=self.failure[i], started_utc=self.started_utc)
+                           failure=self.failure[i], started_utc=self.started_utc, engine=self.engine)
             self.records[i] = {"spec": s.to_dict(), "summary": summary, "curves": curves}
             self.on_done(self.records[i])
         keep = [j for j in range(len(self.idx)) if j not in set(slots)]

@@ -15,6 +15,8 @@ def test_a_wheel_holds_every_module_and_plans_a_chapter(tmp_path):
     (wheel,) = (tmp_path / "w").glob("grok_core-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "grok_core").rglob("*.py")}
+    modules |= {str(p.relative_to(ROOT)) for p in (ROOT / "grok_core" / "kernels").glob("*.c")}   # the fused step
+    assert any(m.endswith("mlp_step.c") for m in modules)
     assert modules <= names, sorted(modules - names)
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -24,9 +26,10 @@ def test_a_wheel_holds_every_module_and_plans_a_chapter(tmp_path):
     code = ("import importlib, pkgutil, grok_core, grok_core.studies as s; "
             "[importlib.import_module(m.name) for m in pkgutil.walk_packages(grok_core.__path__, 'grok_core.') "
             "if not m.name.endswith('__main__')]; "
+            "from grok_core import fused; print(fused.SOURCE.exists()); "
             "print(grok_core.__file__)")
     r = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and str(site) in r.stdout, r.stderr[-2000:]
+    assert r.returncode == 0 and str(site) in r.stdout and "True" in r.stdout, r.stderr[-2000:]
     r = subprocess.run([sys.executable, "-m", "grok_core", "plan", "critical_norm", "--preset", "quick"], cwd=work,
                        env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "missing" in r.stdout, r.stderr[-2000:]
