@@ -17,6 +17,7 @@ MODELS = ("mlp", "attn", "transformer")
 OPTIMIZERS = ("adamw", "sgd")
 CLAMP_MODES = ("none", "hold", "once")
 LOG_GRIDS = ("geom", "every")
+PRECISIONS = ("fp32", "bf16")
 MAX_P = 3000                  # p² = 9·10^6 pairs
 MAX_EXAMPLES = 10_000_000
 MAX_WIDTH = 65_536            # d_embed, hidden, heads
@@ -28,7 +29,8 @@ MAX_RUNS = 100_000            # runs in one grid, refused before any spec is bui
 _NOT_HASHED = ("max_steps",)
 # Fields added after runs were stored: hashed only when set away from their default, so every stored run
 # keeps its id.
-_HASHED_IF_SET = {"stop_chance_steps": 0, "depth": 1, "pos_init": 1.0, "readout_eq": False, "clamp_factor": 0.0}
+_HASHED_IF_SET = {"stop_chance_steps": 0, "depth": 1, "pos_init": 1.0, "readout_eq": False, "clamp_factor": 0.0,
+                  "matmul_precision": "fp32"}
 
 
 def short_repr(value, n: int = 60) -> str:
@@ -78,6 +80,8 @@ class RunSpec:
     beta2: float = 0.999
     eps: float = 1e-8
     batch_size: int = 0           # 0 = full batch; else minibatch sampled with replacement (paper 2)
+    matmul_precision: str = "fp32"  # bf16: the training step's fp32 matmuls in bf16 on CPU (oneDNN), opt-in;
+                                    # evaluation stays fp32. No chapter uses it before its drift is measured
     # norm clamp (paper 1 §5)
     clamp_mode: str = "none"      # none | hold (every step from t_int on) | once (a single rescale at t_int;
                                   # at t_int = 0 the initialisation itself, before the first step)
@@ -115,6 +119,8 @@ class RunSpec:
             _fail("optimizer", self.optimizer, f"one of {OPTIMIZERS}")
         if self.clamp_mode not in CLAMP_MODES:
             _fail("clamp_mode", self.clamp_mode, f"one of {CLAMP_MODES}")
+        if self.matmul_precision not in PRECISIONS:
+            _fail("matmul_precision", self.matmul_precision, f"one of {PRECISIONS}")
         if self.log not in LOG_GRIDS:
             _fail("log", self.log, f"one of {LOG_GRIDS}")
         if self.task in ("add", "mul"):
@@ -231,7 +237,7 @@ class RunSpec:
     def shape_key(self) -> tuple:
         keys = ("task", "p", "frac", "n_bits", "k_bits", "n_train", "n_test", "model", "d_embed", "hidden",
                 "heads", "layernorm", "depth", "readout_eq", "optimizer", "batch_size", "clamp_group", "log", "log_density",
-                "log_every")
+                "log_every", "matmul_precision")
         return tuple(getattr(self, k) for k in keys)
 
 

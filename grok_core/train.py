@@ -98,6 +98,16 @@ class BatchTrainer:
         return F.cross_entropy(logits.reshape(M * N, C), y.reshape(-1), reduction="none").reshape(M, N).mean(1)
 
     def _step(self, step: int):
+        if self.specs[0].matmul_precision == "bf16":
+            prec = torch.backends.mkldnn.matmul.fp32_precision
+            torch.backends.mkldnn.matmul.fp32_precision = "bf16"
+            try:
+                return self._train_step(step)
+            finally:
+                torch.backends.mkldnn.matmul.fp32_precision = prec
+        return self._train_step(step)
+
+    def _train_step(self, step: int):
         x, y = self._batch()
         if self.engine == "fused":
             fused.step(self.P, self.opt, x, y, self.specs[0].d_embed)

@@ -137,3 +137,21 @@ def test_variants_the_fused_step_does_not_cover_train_eagerly(change):
 def test_the_eligible_mlp_trains_fused_where_the_kernels_build():
     r, = train(RunSpec(p=11, frac=0.6, d_embed=8, hidden=16, max_steps=20))
     assert r["summary"]["engine"] == ("fused" if fused.unavailable() is None else "eager")
+
+
+def test_bf16_matmuls_are_opt_in_hashed_only_when_set_and_scoped_to_the_training_step():
+    """matmul_precision='bf16' changes the run's id (so a bf16 run never answers an fp32 request) but leaves every
+    fp32 id alone, batches apart from fp32 runs, and sets oneDNN's matmul precision during the step only."""
+    b = RunSpec(p=11, frac=0.6, d_embed=8, hidden=16, max_steps=20)
+    assert "matmul_precision" not in b.hashed_dict()
+    h = b.replace(matmul_precision="bf16")
+    assert h.run_id != b.run_id and h.shape_key() != b.shape_key()
+    with pytest.raises(ValueError, match="matmul_precision"):
+        b.replace(matmul_precision="fp16")
+    before = torch.backends.mkldnn.matmul.fp32_precision
+    seen = []
+    t = BatchTrainer([h])
+    real = t._train_step
+    t._train_step = lambda step: (seen.append(torch.backends.mkldnn.matmul.fp32_precision), real(step))[1]
+    t.run()
+    assert set(seen) == {"bf16"} and torch.backends.mkldnn.matmul.fp32_precision == before
