@@ -193,3 +193,22 @@ def test_ln_ablation_book_plan_is_the_stored_chapter_3():
         assert all(store.get(s) is not None for s in specs), name
     assert {s.clamp_group for s in studies["MLP W2 held"]} == {"W2"}
     assert {s.clamp_group for s in studies["attention with LN, group held"]} == {"W_U"}
+
+
+def test_out_of_range_cells_are_planned_only_after_their_own_prediction(tmp_path):
+    """Chapter 5's cells outside the grid's ηλ: not planned on a store without their prediction file; no file is
+    written while chapter 1's grid is missing; the committed file names exactly the planned runs, whose ηλ lie
+    outside the grid's span it records."""
+    import json
+    from grok_core.studies import one_law
+    cfg = one_law.PRESETS["book"]
+    empty = Store(tmp_path / "s")
+    assert one_law.RANGE not in one_law.plan(cfg, empty)
+    assert one_law.write_range_predictions(cfg, "book", empty) is None
+    assert not one_law.range_prediction_path(empty, "book", cfg).exists()
+    store = Store("results")
+    pred = json.loads(one_law.range_prediction_path(store, "book", cfg).read_text())
+    planned = one_law.plan(cfg, store)[one_law.RANGE]
+    assert sorted(s.run_id for s in planned) == pred["new_run_ids"]
+    lo, hi = pred["mlp_out_of_range"]["grid_eta_lambda"]
+    assert all(not lo <= c["eta_lambda"] <= hi for c in pred["mlp_out_of_range"]["cells"])

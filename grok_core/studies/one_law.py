@@ -48,6 +48,11 @@ class OneLaw:
                                              # the same prediction, written before them, scores them all
     chapter1: str = "book"                   # the chapter-1 preset whose runs this chapter reads
     chapter2: str = "book"                   # the chapter-2 preset whose one-shot and hold arms the bridge reads
+    # paper 2's clock outside the grid's ηλ (9e-5 … 9e-3): (η, λ) cells predicted before their runs, in a
+    # prediction file of their own (`range_prediction_path`)
+    range_cells: tuple = ((1e-3, 10.0), (3e-3, 10.0))
+    range_seeds: int = 16
+    range_budget: int = 20_000
 
     def transformer(self) -> RunSpec:
         return log_law.transformer(self, self.p, self.lr, self.free_budget, wd=self.wd)
@@ -56,7 +61,8 @@ class OneLaw:
 PRESETS = {
     "quick": OneLaw(p=23, lr=3e-3, d_embed=32, hidden=64, batch_size=128, log_every=50, free_budget=2500,
                     stop_chance_steps=1000, free_seeds=2, rhos=(0.85, 1.15), t_int=200, hold_seeds=2,
-                    hold_budget=2500, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, mlp_more_seeds=2, chapter1="quick",
+                    hold_budget=2500, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, mlp_more_seeds=2, range_cells=((6e-3, 5.0),), range_seeds=2,
+                    range_budget=1500, chapter1="quick",
                     chapter2="quick"),
     "book": OneLaw(),
     "paper": OneLaw(free_seeds=10, hold_seeds=10, chapter1="paper", chapter2="paper"),
@@ -96,7 +102,15 @@ def mlp_more(cfg: OneLaw) -> list[RunSpec]:
     return [s.replace(seed=k) for s in mlp_new(cfg)[:1] for k in range(cfg.mlp_seeds, cfg.mlp_more_seeds)]
 
 
+def mlp_range(cfg: OneLaw) -> list[RunSpec]:
+    """Paper 1's MLP at ηλ outside chapter 1's grid: the cells of `range_cells`, `range_seeds` seeds each."""
+    c1 = critical_norm.PRESETS[cfg.chapter1]
+    return [c1.base().replace(p=c1.p_ref, frac=c1.frac_lr, lr=lr, wd=wd, seed=s, max_steps=cfg.range_budget)
+            for lr, wd in cfg.range_cells for s in range(cfg.range_seeds)]
+
+
 PREDICTED = ("held transformer", "MLP at a new λ", "MLP at a new λ, more seeds")
+RANGE = "MLP outside the grid's ηλ"      # predicted in its own file, written after the first predictions
 CHOICES = {"chapter1": tuple(critical_norm.PRESETS), "chapter2": tuple(pinned_norm.PRESETS)}     # fields whose value names something: checked by coerce
 
 
@@ -106,7 +120,7 @@ def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: 
     (`preregister` writes it), so that no runner trains them first; `gate=False` lists them regardless (for
     the writer of the predictions itself)."""
     out = {"free transformer": free(cfg), "MLP lr × λ grid": mlp_grid(cfg), "MLP at a new λ": mlp_new(cfg),
-           "MLP at a new λ, more seeds": mlp_more(cfg)}
+           "MLP at a new λ, more seeds": mlp_more(cfg), RANGE: mlp_range(cfg)}
     if free_records is None and store is not None:
         recs = [store.get(s) for s in out["free transformer"]]
         free_records = recs if all(r is not None for r in recs) else None
@@ -116,6 +130,8 @@ def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: 
             out["held transformer"] = held(cfg, w)
     if gate and store is not None and not prediction_path(store, nearest_preset(cfg), cfg).exists():
         out = {k: v for k, v in out.items() if k not in PREDICTED}
+    if gate and store is not None and not range_prediction_path(store, nearest_preset(cfg), cfg).exists():
+        out.pop(RANGE, None)
     return out
 
 
@@ -134,6 +150,7 @@ def preregister(cfg: OneLaw, store) -> None:
 
     write_predictions(cfg, nearest_preset(cfg), store, claims.PAPER["alpha_shared"]["value"],
                       claims.PAPER["attn_ln_hold_max"]["value"])
+    write_range_predictions(cfg, nearest_preset(cfg), store)
 
 
 # ---- the measured quantities both laws speak of
@@ -240,6 +257,54 @@ def prediction_path(store, preset: str, cfg: OneLaw | None = None):
                          if base is None or getattr(cfg, f.name) != getattr(base, f.name))
         tag = "_" + hashlib.sha1(repr(changed).encode()).hexdigest()[:8]
     return store.root / "predictions" / f"one_law_{preset}{tag}.json"
+
+
+def range_prediction_path(store, preset: str, cfg: OneLaw | None = None):
+    """The out-of-range cells' prediction file, beside the chapter's first one."""
+    p = prediction_path(store, preset, cfg)
+    return p.with_name(p.stem + "_range.json")
+
+
+def predict_range(cfg: OneLaw, grid_records: list[dict]) -> dict:
+    """Paper 2's clock at each (η, λ) of `range_cells`: delay = K/(ηλ), K the median over chapter 1's nine grid
+    cells of the cell's median delay·ηλ (as for the new λ), band the cells' range of K; and the grid's ηλ span,
+    which these cells lie outside."""
+    cells = {}
+    for r in grid_records:
+        if r is not None and r["summary"]["status"] == "grokked":
+            cells.setdefault((r["spec"]["lr"], r["spec"]["wd"]), []).append(r)
+    k_cells = {f"{lr:g}, {wd:g}": float(np.median(delay_eta_lam(v))) for (lr, wd), v in sorted(cells.items())}
+    ks = np.array(list(k_cells.values()))
+    k = float(np.median(ks))
+    els = [lr * wd for lr, wd in cells]
+    return {"k_cells": k_cells, "k": k, "grid_eta_lambda": [min(els), max(els)],
+            "cells": [{"lr": lr, "wd": wd, "eta_lambda": lr * wd, "delay": k / (lr * wd),
+                       "band": [float(ks.min()) / (lr * wd), float(ks.max()) / (lr * wd)]} for lr, wd in cfg.range_cells]}
+
+
+def write_range_predictions(cfg: OneLaw, preset: str, store):
+    """Write `predict_range`'s numbers once, before any of their runs exists (chapter 1's grid stored), and never
+    overwrite them; returns what the file holds, or None while the grid is incomplete."""
+    import json
+
+    path = range_prediction_path(store, preset, cfg)
+    studies = plan(cfg, store, gate=False)
+    new = studies[RANGE]
+    if path.exists():
+        out = json.loads(path.read_text())
+        if sorted(s.run_id for s in new) != out["new_run_ids"]:
+            raise RuntimeError(f"{path} predicts other runs than this configuration plans")
+        return out
+    if any(store.get(s) is None for s in studies["MLP lr × λ grid"]):
+        return None
+    if any(store.get(s) is not None for s in new):
+        raise RuntimeError(f"{path} is missing but some of the runs it predicts are stored: a prediction must be "
+                           "written before its runs exist")
+    out = {"mlp_out_of_range": predict_range(cfg, [store.get(s) for s in studies["MLP lr × λ grid"]]),
+           "new_run_ids": sorted(s.run_id for s in new), "written_utc": _now_utc()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+    return out
 
 
 def _now_utc() -> str:
@@ -628,13 +693,55 @@ def new_mlp(cfg: OneLaw, pred: dict | None, new_recs: list, held_recs: list, gri
 
     values = dict(ol_new_lr=cfg.mlp_lr, ol_new_wd=cfg.mlp_wd, ol_new_pred=mp["delay"], ol_new_lo=mp["band"][0],
                   ol_new_hi=mp["band"][1], ol_new_k=mp["k"], ol_new_delay=delay, ol_new_n=len(new),
-                  ol_new_seeds=cfg.mlp_seeds, ol_new_wc=float(new.norm_grok.median()) if len(new) else np.nan,
+                  ol_new_seeds=sum(r is not None for r in new_recs), ol_new_wc=float(new.norm_grok.median()) if len(new) else np.nan,
                   ol_new_el=f"{cfg.mlp_lr * cfg.mlp_wd:.1e}", ol_grid_el_min=f"{float((grid.lr * grid.wd).min()):.1e}",
                   ol_new_ratio=mp["delay"] / delay, ol_new_verdict=WORDS[claims.resolve(ratio_verdict, delay, *_delay_ci(new), mp["delay"])],
                   ol_new_registered=WORDS[ratio_verdict(delay, mp["delay"])],
                   ol_new_ci=claims.ci_text(*_delay_ci(new), ",.0f"),
                   ol_cpu_h_held=hours(held_recs), ol_cpu_h_new=hours(new_recs), ol_cpu_h=hours(list(held_recs) + list(new_recs)))
+    lo, hi = _delay_ci(new)
+    verdict, registered = claims.resolve(ratio_verdict, delay, lo, hi, mp["delay"]), ratio_verdict(delay, mp["delay"])
+    more = int((new.seed >= cfg.mlp_seeds).sum()) if len(new) and "seed" in new else 0
+    in_band = mp["band"][0] <= delay <= mp["band"][1] if math.isfinite(delay) else False
+    factor = float(np.exp(abs(np.log(mp["delay"] / delay)))) if math.isfinite(delay) and delay > 0 else np.nan
+    values.update(ol_new_pred_seeds=cfg.mlp_seeds, ol_new_more=more, ol_new_factor=factor, ol_new_story=(
+        f"The prediction was {mp['delay'] / delay:.2f} times the measured delay, {'inside' if in_band else 'outside'} "
+        f"the nine cells' range; by the rule, at our median, it {WORDS[registered]}. The 95 % CI of our median delay "
+        f"({claims.ci_text(lo, hi, ',.0f')}) " + ("reaches both sides of the rule's line, so the outcome added after "
+                                                 "the runs applies: the prediction " if verdict == "not resolved" else
+                                                 "stays on one side of the rule's line: the prediction ")
+        + WORDS[verdict]) if math.isfinite(delay) else "No new run has grokked yet.")
     return dict(new=new, mp=mp, delay=delay, grid=grid, values=values)
+
+
+def range_mlp(cfg: OneLaw, pred: dict | None, recs: list) -> dict:
+    """6. Paper 2's clock predicted outside the grid's ηλ, per cell: the measured median delay T_grok − T_mem over
+    the grokked seeds with its CI, against the prediction written before the runs."""
+    from .. import claims
+
+    df = mlp_frame(recs) if any(r is not None for r in recs) else pd.DataFrame(columns=["lr", "wd", "delay"])
+    rows = []
+    for c in (pred or {}).get("mlp_out_of_range", {}).get("cells", []):
+        g = df[np.isclose(df.lr, c["lr"]) & np.isclose(df.wd, c["wd"])] if len(df) else df
+        n_run = sum(1 for r in recs if r is not None and np.isclose(r["spec"]["lr"], c["lr"])
+                    and np.isclose(r["spec"]["wd"], c["wd"]))
+        delay = float(g.delay.median()) if len(g) else np.nan
+        lo, hi = _delay_ci(g)
+        j = claims.judged(ratio_verdict, delay, lo, hi, n_run, None, c["delay"], fmt=",.0f")
+        rows.append(dict(lr=c["lr"], wd=c["wd"], eta_lambda=c["eta_lambda"], seeds=n_run, grokked=len(g),
+                         predicted=c["delay"], band=f"{c['band'][0]:,.0f}–{c['band'][1]:,.0f}", delay=delay,
+                         ci=j["ci"], verdict=WORDS[j["verdict"]], _row=j))
+    tab = pd.DataFrame(rows, columns=["lr", "wd", "eta_lambda", "seeds", "grokked", "predicted", "band", "delay", "ci",
+                                      "verdict", "_row"])
+    grid = (pred or {}).get("mlp_out_of_range", {}).get("grid_eta_lambda", [np.nan, np.nan])
+    values = dict(ol_range_grid=f"{grid[0]:.0e} – {grid[1]:.0e}", ol_range_seeds=cfg.range_seeds,
+                  ol_range_k=(pred or {}).get("mlp_out_of_range", {}).get("k", np.nan),
+                  ol_range_cells=", ".join(f"η = {lr:g}, λ = {wd:g}" for lr, wd in cfg.range_cells),
+                  ol_range_written=(pred or {}).get("written_utc", "not yet"),
+                  ol_range_story="; ".join(f"at ηλ = {r.eta_lambda:.0e} the prediction {r.verdict} (predicted "
+                                           f"{r.predicted:,.0f}, measured {r.delay:,.0f} steps, {r.grokked} of "
+                                           f"{r.seeds} seeds grokked)" for r in tab.itertuples()) or "no cell has run yet")
+    return dict(tab=tab, values=values)
 
 
 def new_mlp_figure(cfg: OneLaw, n: dict):
@@ -658,13 +765,17 @@ def new_mlp_figure(cfg: OneLaw, n: dict):
     return fig
 
 
-def score(cfg: OneLaw, h: dict, n: dict) -> list[dict]:
+def score(cfg: OneLaw, h: dict, n: dict, rg: dict | None = None) -> list[dict]:
     """The prediction rows, judged by the rules written with the predictions."""
     from .. import claims
 
     P = claims.PAPER
     fit, v = h["fit"], h["verdict"]
-    return [
+    extra = [dict(claim=f"MLP at η = {r.lr:g}, λ = {r.wd:g} (ηλ = {r.eta_lambda:.0e}, outside the grid): median "
+                        "T_grok − T_mem (paper 2's 1/(ηλ) clock, K from chapter 1)", key=None,
+                  paper=f"{r.predicted:,.0f}", ours=f"{r.delay:,.0f}", **r._row)
+             for r in (rg["tab"].itertuples() if rg is not None else [])]
+    rows = [
         dict(claim="transformer held at ρ·W_c: slope of ln T_grok on ρ (paper 1's exponential law)", key="alpha_shared",
              paper=f"α = {P['alpha_shared']['value']}", ours=f"{fit['alpha']:.2f} [{fit['lo']:.2f}, {fit['hi']:.2f}]",
              verdict=v["paper 1's exponential law"]),
@@ -683,6 +794,7 @@ def score(cfg: OneLaw, h: dict, n: dict) -> list[dict]:
              **claims.judged(ratio_verdict, n["delay"], *_delay_ci(n["new"]), len(n["new"]), None, n["mp"]["delay"],
                              fmt=",.0f")),
     ]
+    return rows + extra
 
 
 def _delay_ci(new) -> tuple:
