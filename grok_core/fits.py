@@ -138,8 +138,9 @@ def cell_time(times, observed, method: str = "median") -> float:
     raise ValueError(f"method={method!r} is not allowed: 'median' or 'km'")
 
 
-def _slope_ci(fit, cells, n_boot: int, seed: int):
-    """95 % percentile CI of fit(cells)[0] over bootstrap draws that resample seeds within each cell."""
+def _slope_ci(fit, cells, n_boot: int, seed: int, parts: tuple = (0,)):
+    """95 % percentile CIs of fit(cells)[i] for each i in `parts` (default: the slope alone) over bootstrap
+    draws that resample seeds within each cell; one (lo, hi) pair per part, flattened."""
     rng = np.random.default_rng(seed)
     boots = []
     for _ in range(n_boot):
@@ -147,11 +148,15 @@ def _slope_ci(fit, cells, n_boot: int, seed: int):
         for g, r, t, e in cells:
             i = rng.integers(0, len(t), len(t))
             cs.append((g, r, np.asarray(t, float)[i], np.asarray(e, bool)[i]))
-        boots.append(fit(cs)[0])
-    boots = np.asarray(boots, float)
-    boots = boots[np.isfinite(boots)]
-    lo, hi = np.quantile(boots, [0.025, 0.975]) if len(boots) else (np.nan, np.nan)
-    return float(lo), float(hi)
+        out = fit(cs)
+        boots.append([out[k] for k in parts])
+    out = []
+    for j in range(len(parts)):
+        b = np.asarray([x[j] for x in boots], float)
+        b = b[np.isfinite(b)]
+        lo, hi = np.quantile(b, [0.025, 0.975]) if len(b) else (np.nan, np.nan)
+        out += [float(lo), float(hi)]
+    return tuple(out)
 
 
 def shared_exp_fit(cells, method: str = "median", n_boot: int = N_BOOT, seed: int = 0) -> dict:
@@ -178,8 +183,8 @@ def shared_exp_fit(cells, method: str = "median", n_boot: int = N_BOOT, seed: in
         return float(coef[-1]), dict(zip(groups, map(float, coef[:-1]))), float(r2), len(rows)
 
     alpha, intercepts, r2, used = fit(cells)
-    lo, hi = _slope_ci(fit, cells, n_boot if np.isfinite(alpha) else 0, seed)
-    return dict(alpha=alpha, intercepts=intercepts, r2=r2, lo=lo, hi=hi, cells_used=used,
+    lo, hi, r2_lo, r2_hi = _slope_ci(fit, cells, n_boot if np.isfinite(alpha) else 0, seed, parts=(0, 2))
+    return dict(alpha=alpha, intercepts=intercepts, r2=r2, lo=lo, hi=hi, r2_lo=r2_lo, r2_hi=r2_hi, cells_used=used,
                 cells_dropped=len(cells) - used)
 
 

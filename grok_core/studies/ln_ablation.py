@@ -547,6 +547,7 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
     d_lo, d_hi = (fits.ratio_ci(grok_times(u[np.isclose(u.rho, u_rhos[-1])]), grok_times(u[np.isclose(u.rho, u_rhos[0])]))
                   if len(u_rhos) >= 2 else (np.nan, np.nan))
     gh_n = min_seeds(gh_df, ["clamp_group", "rho"])
+    dose_n = min_seeds(u[np.isclose(u.rho, u_rhos[0]) | np.isclose(u.rho, u_rhos[-1])], "rho") if len(u_rhos) >= 2 else 0
     fit_med, fit_cen = attn["fit"]["median"], attn["fit"]["censored"]
     rows = [
         dict(claim="MLP without LN: α over ρ 0.85–1.30", key="table1_lr1e-3", claim_id="MLP without LN: α",
@@ -598,7 +599,7 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict) -> tuple[list[dict], dict]:
         dict(claim="group holds: unembedding T(ρ 1.30) / T(ρ 0.85)", key="attn_ln_groups",
              claim_id="group holds: unembedding dose", paper=f"{g['ln_gh_dose_paper']:.2f}x",
              ours=num(g["ln_gh_dose"], ".2f", "x"),
-             **claims.judged(claims.verdict, g["ln_gh_dose"], d_lo, d_hi, gh_n, "attn_ln_groups", g["ln_gh_dose_paper"],
+             **claims.judged(claims.verdict, g["ln_gh_dose"], d_lo, d_hi, dose_n, "attn_ln_groups", g["ln_gh_dose_paper"],
                              unit="x")),
     ]
     return rows, {"ln_alpha_t1": alpha_t1, "ln_dense_paper": P["alpha_dense_p59"]["value"],

@@ -704,6 +704,8 @@ def new_mlp(cfg: OneLaw, pred: dict | None, new_recs: list, held_recs: list, gri
     more = int((new.seed >= cfg.mlp_seeds).sum()) if len(new) and "seed" in new else 0
     in_band = mp["band"][0] <= delay <= mp["band"][1] if math.isfinite(delay) else False
     factor = float(np.exp(abs(np.log(mp["delay"] / delay)))) if math.isfinite(delay) and delay > 0 else np.nan
+    values.update(ol_new_wc_min=float(new.norm_grok.min()) if len(new) else np.nan,
+                  ol_new_wc_max=float(new.norm_grok.max()) if len(new) else np.nan)
     values.update(ol_new_pred_seeds=cfg.mlp_seeds, ol_new_more=more, ol_new_factor=factor, ol_new_story=(
         f"The prediction was {mp['delay'] / delay:.2f} times the measured delay, {'inside' if in_band else 'outside'} "
         f"the nine cells' range; by the rule, at our median, it {WORDS[registered]}. The 95 % CI of our median delay "
@@ -727,12 +729,16 @@ def range_mlp(cfg: OneLaw, pred: dict | None, recs: list) -> dict:
                     and np.isclose(r["spec"]["wd"], c["wd"]))
         delay = float(g.delay.median()) if len(g) else np.nan
         lo, hi = _delay_ci(g)
+        # the seeds that did not grok: final train accuracy (a weight decay this strong can undo memorisation)
+        lost = [r["summary"]["final_train_acc"] for r in recs if r is not None and np.isclose(r["spec"]["lr"], c["lr"])
+                and np.isclose(r["spec"]["wd"], c["wd"]) and r["summary"]["status"] != "grokked"]
         j = claims.judged(ratio_verdict, delay, lo, hi, n_run, None, c["delay"], fmt=",.0f")
         rows.append(dict(lr=c["lr"], wd=c["wd"], eta_lambda=c["eta_lambda"], seeds=n_run, grokked=len(g),
                          predicted=c["delay"], band=f"{c['band'][0]:,.0f}–{c['band'][1]:,.0f}", delay=delay,
-                         ci=j["ci"], verdict=WORDS[j["verdict"]], _row=j))
+                         ci=j["ci"], verdict=WORDS[j["verdict"]], judged=j,
+                         lost_max=max(lost) if lost else np.nan))
     tab = pd.DataFrame(rows, columns=["lr", "wd", "eta_lambda", "seeds", "grokked", "predicted", "band", "delay", "ci",
-                                      "verdict", "_row"])
+                                      "verdict", "judged", "lost_max"])
     grid = (pred or {}).get("mlp_out_of_range", {}).get("grid_eta_lambda", [np.nan, np.nan])
     values = dict(ol_range_grid=f"{grid[0]:.0e} – {grid[1]:.0e}", ol_range_seeds=cfg.range_seeds,
                   ol_range_k=(pred or {}).get("mlp_out_of_range", {}).get("k", np.nan),
@@ -740,7 +746,10 @@ def range_mlp(cfg: OneLaw, pred: dict | None, recs: list) -> dict:
                   ol_range_written=(pred or {}).get("written_utc", "not yet"),
                   ol_range_story="; ".join(f"at ηλ = {r.eta_lambda:.0e} the prediction {r.verdict} (predicted "
                                            f"{r.predicted:,.0f}, measured {r.delay:,.0f} steps, {r.grokked} of "
-                                           f"{r.seeds} seeds grokked)" for r in tab.itertuples()) or "no cell has run yet")
+                                           f"{r.seeds} seeds grokked" + (f"; the other {r.seeds - r.grokked} ended "
+                                           f"their {cfg.range_budget:,} steps at a train accuracy of at most "
+                                           f"{r.lost_max:.2f}" if r.seeds > r.grokked else "") + ")"
+                                           for r in tab.itertuples()) or "no cell has run yet")
     return dict(tab=tab, values=values)
 
 
@@ -750,7 +759,7 @@ def new_mlp_figure(cfg: OneLaw, n: dict):
     from .. import plots
 
     grid, new, mp = n["grid"], n["new"], n["mp"]
-    fig, ax = plt.subplots(figsize=(11, 3.8))
+    fig, (ax, ax_s) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw=dict(width_ratios=[1.6, 1]))
     ax.scatter(1 / (grid.lr * grid.wd), grid.delay, s=14, alpha=0.5, color=plots.OURS, label="chapter 1's grid (the fit)")
     if len(new):
         ax.scatter(1 / (new.lr * new.wd), new.delay, s=22, color=TEAL, label=f"new runs, λ = {cfg.mlp_wd:g} (measured after)")
@@ -759,8 +768,14 @@ def new_mlp_figure(cfg: OneLaw, n: dict):
                 fmt="D", color=plots.PAPER, capsize=4,
                 label="prediction written before the runs: K/(ηλ), band = the grid's range of K")
     ax.set(xscale="log", yscale="log", xlabel="1/(ηλ) (steps)", ylabel="$T_\\mathrm{grok} - T_\\mathrm{mem}$ (steps)",
-           title="Paper 2's clock, predicted for paper 1's MLP at a new weight decay")
-    ax.legend(fontsize=10, loc="upper left")
+           title="Paper 2's clock at a new weight decay")
+    ax.legend(fontsize=9, loc="upper left")
+    if len(new):
+        ax_s.scatter(new.delay, new.norm_grok, s=22, color=TEAL)
+        ax_s.axvline(mp["delay"], color=plots.PAPER, lw=1, ls="--", label="predicted delay")
+        ax_s.legend(fontsize=9)
+    ax_s.set(xlabel="$T_\\mathrm{grok} - T_\\mathrm{mem}$ (steps)", ylabel="‖W‖ at $T_\\mathrm{grok}$",
+             title=f"The new runs, one point per seed")
     fig.tight_layout()
     return fig
 
@@ -773,7 +788,7 @@ def score(cfg: OneLaw, h: dict, n: dict, rg: dict | None = None) -> list[dict]:
     fit, v = h["fit"], h["verdict"]
     extra = [dict(claim=f"MLP at η = {r.lr:g}, λ = {r.wd:g} (ηλ = {r.eta_lambda:.0e}, outside the grid): median "
                         "T_grok − T_mem (paper 2's 1/(ηλ) clock, K from chapter 1)", key=None,
-                  paper=f"{r.predicted:,.0f}", ours=f"{r.delay:,.0f}", **r._row)
+                  paper=f"{r.predicted:,.0f}", ours=f"{r.delay:,.0f}", **r.judged)
              for r in (rg["tab"].itertuples() if rg is not None else [])]
     rows = [
         dict(claim="transformer held at ρ·W_c: slope of ln T_grok on ρ (paper 1's exponential law)", key="alpha_shared",

@@ -556,21 +556,23 @@ def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
         return dict(claim=claim, key=key, paper=paper_text, ours=f"{ours:.2f}x",
                     **claims.judged(claims.verdict, ours, lo, hi, n, key, paper, unit="x"))
 
+    def r2_row(claim, key, fit, n):
+        # the R² CI (added after the runs) comes from the same draws as the slope's: seeds resampled in cells
+        return dict(claim=claim, key=key, paper=f"{P[key]['r2']}", ours=f"{fit['r2']:.3f}",
+                    **claims.judged(claims.r2_verdict, fit["r2"], fit.get("r2_lo"), fit.get("r2_hi"), n, key,
+                                    fmt=".3f"))
+
     side, v, ours, theirs = m["side"], m["values"], a["ours"], a["theirs"]
     per_cell = lambda df: min_seeds(df, ["rho", "lr"])
     dense_n = min_seeds(d["df"], "rho")
     rows = [
         exp_row(f"dense ρ sweep at p = {cfg.p_ref}: α", "alpha_dense_p59", d["fit"], P["alpha_dense_p59"]["value"],
                 dense_n, paper=f"{P['alpha_dense_p59']['value']} {list(P['alpha_dense_p59']['ci'])}"),
-        dict(claim="dense ρ sweep: R²", key="alpha_dense_p59", paper=f"{P['alpha_dense_p59']['r2']}",
-             ours=f"{d['fit']['median']['r2']:.3f}", seeds=claims.seeds(dense_n, "alpha_dense_p59"),
-             verdict=claims.r2_verdict(d["fit"]["median"]["r2"])),
+        r2_row("dense ρ sweep: R²", "alpha_dense_p59", d["fit"]["median"], dense_n),
         exp_row(f"shared α over p = {list(cfg.collapse)} (in the store: {ps['used']})", "alpha_shared", ps["shared"],
                 P["alpha_shared"]["value"], cfg.seeds,
                 paper=f"{P['alpha_shared']['value']} {list(P['alpha_shared']['ci'])}"),
-        dict(claim="shared α: R²", key="alpha_shared", paper=f"{P['alpha_shared']['r2']}",
-             ours=f"{ps['shared']['median']['r2']:.3f}", seeds=claims.seeds(cfg.seeds, "alpha_shared"),
-             verdict=claims.r2_verdict(ps["shared"]["median"]["r2"])),
+        r2_row("shared α: R²", "alpha_shared", ps["shared"]["median"], cfg.seeds),
     ]
     t = m["df"]
     lrs = sorted(t.lr.unique()) if len(t) else []
@@ -610,4 +612,235 @@ def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
             r = r.iloc[0]
             rows.append(exp_row(f"α at p = {p}", "alpha_per_p", dict(alpha=r.alpha, lo=r.lo, hi=r.hi), paper_a,
                                 cfg.seeds, claim_id=f"alpha_per_p {p}", paper=f"{paper_a}"))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 6. Is it the norm, or just stronger regularisation? (paper 1 §5, src/run_normint_control.py; rules in claims)
+
+def _by_seed(df, seeds: int) -> tuple:
+    """(‖W‖ at T_grok, T_grok) per seed 0..seeds-1 of one cell, nan where a seed did not grok or is missing."""
+    import numpy as np
+
+    w, t = np.full(seeds, np.nan), np.full(seeds, np.nan)
+    for s, n, tg, st in zip(df.seed, df.norm_at_grok, df.t_grok, df.status):
+        if st == "grokked" and 0 <= s < seeds:
+            w[int(s)], t[int(s)] = float(n), float(tg)
+    return w, t
+
+
+def regularisation(cfg: PinnedNorm, ctl_df, c0: dict, free_df, clamp_df, init_specs, group_specs) -> dict:
+    """The weight-decay frontier (free runs at each λ, the control among them) on the (‖W‖ at T_grok, T_grok)
+    plane; the holds below W_c against it; the held norms above W_c against every free run's; our extension to λ
+    below the control's; the rescaled initialisation and the single-group one-shots against the control."""
+    import numpy as np
+    import pandas as pd
+
+    from .. import claims, fits
+
+    n = cfg.seeds
+    free_all = pd.concat([ctl_df, free_df]).drop_duplicates("run_id")
+    cells = {wd: _by_seed(g, n) for wd, g in free_all.groupby("wd")}
+    paper_wds = sorted(w for w in cells if w >= cfg.wd)            # the paper's frontier: λ ≥ the control's
+    all_wds = sorted(cells)
+    med = fits._med
+
+    def points(cs, wds):
+        return [(med(cs[w][0]), med(cs[w][1])) for w in wds]
+
+    held = clamp_df[(clamp_df.clamp_mode == "hold") & (clamp_df.p == cfg.p_ref) & np.isclose(clamp_df.lr, cfg.lr)
+                    & (clamp_df.clamp_group == "norm") & (clamp_df.t_int == cfg.t_int)]
+    holds = {round(float(r), 2): _by_seed(g, n) for r, g in held.groupby("rho")}
+    below = [r for r in sorted(holds) if r in [round(x, 2) for x in cfg.frontier_rhos]]
+    above = [r for r in sorted(holds) if r > 1.0 + 1e-9]
+
+    def factor(ratio):
+        return float(np.exp(abs(np.log(ratio)))) if ratio > 0 else np.nan
+
+    def below_F(cs, hs):
+        pts = points(cs, paper_wds)
+        return max(factor(med(hs[r][1]) / fits.frontier_time(pts, med(hs[r][0]))) for r in below)
+
+    frontier_max = max((float(np.nanmax(cells[w][0])) for w in paper_wds if np.isfinite(cells[w][0]).any()),
+                       default=np.nan)
+    ext = points(cells, all_wds)
+    ext_max = max((w for w, _ in ext if np.isfinite(w)), default=np.nan)
+    reach = [r for r in above if r * c0["wc"] <= ext_max]          # held norms the extended frontier reaches
+
+    def low_F(cs, hs):
+        pts = points(cs, all_wds)
+        return min(factor(med(hs[r][1]) / fits.frontier_time(pts, med(hs[r][0]))) for r in reach)
+
+    def boot(stat):
+        flat = [cells[w] for w in cells] + [holds[r] for r in holds]
+        return fits.cell_bootstrap(flat, lambda cs: stat(dict(zip(list(cells), cs[:len(cells)])),
+                                                          dict(zip(list(holds), cs[len(cells):]))), n_boot=400)
+
+    out = dict(values={}, rows=[])
+    rows = []
+    for w in all_wds:
+        g = free_all[np.isclose(free_all.wd, w)]
+        rows.append(dict(arm="free" + (" (control)" if w == cfg.wd else "" if w >= cfg.wd else ", our addition"),
+                         setting=f"λ = {w:g}", seeds=len(g), grokked=int((g.status == "grokked").sum()),
+                         norm=med(cells[w][0]), T_median=med(cells[w][1]), frontier=np.nan))
+    for r in sorted(holds):
+        if r in below or r in above:
+            w_h, t_h = med(holds[r][0]), med(holds[r][1])
+            g = held[np.isclose(held.rho, r)]
+            # the frontier's time at the hold's norm, where a rule reads it: below W_c on the paper's frontier
+            # (extended past its end if need be), above W_c on ours only where it reaches that norm
+            front = (fits.frontier_time(points(cells, paper_wds), w_h) if r in below else
+                     fits.frontier_time(points(cells, all_wds), w_h) if r * c0["wc"] <= ext_max else np.nan)
+            rows.append(dict(arm="held", setting=f"ρ = {r:.2f}", seeds=len(g), grokked=int((g.status == "grokked").sum()),
+                             norm=w_h, T_median=t_h, frontier=front))
+    tab = pd.DataFrame(rows)
+    tab["ratio"] = tab.T_median / tab.frontier
+    out["frontier_table"] = tab
+    if len(paper_wds) >= 2 and below:
+        F = below_F(cells, holds)
+        lo, hi = boot(below_F)
+        out["below"] = dict(F=F, lo=lo, hi=hi)
+    if above and paper_wds:
+        R = min(above) * c0["wc"] / frontier_max
+        out["above"] = dict(R=R, held=min(above) * c0["wc"], free_max=frontier_max, rho=min(above))
+    if reach and len(all_wds) >= 2:
+        F = low_F(cells, holds)
+        lo, hi = boot(low_F)
+        out["low"] = dict(F=F, lo=lo, hi=hi, rhos=reach)
+
+    # the one-shots against the control, paired by seed (same init and split)
+    ctl_t = _by_seed(ctl_df, n)[1]
+    one = []
+    for name, specs, label in (("init", init_specs, "initialisation rescaled to ρ·Wc"),
+                               ("group", group_specs, f"×{cfg.group_factor:g} once at step {cfg.t_int}")):
+        df = clamp_df[clamp_df.run_id.isin(_ids(specs))]
+        by = "rho" if name == "init" else "clamp_group"
+        for k, g in df.groupby(by):
+            t = _by_seed(g, n)[1]
+            ratio = med(t) / med(ctl_t)
+            lo, hi = fits.cell_bootstrap([(t, ctl_t)], lambda cs: med(cs[0][0]) / med(cs[0][1]), n_boot=1000)
+            one.append(dict(arm=label, setting=(f"ρ = {k:.2f}" if name == "init" else GROUP_LABEL.get(k, k)),
+                            key=k, kind=name, seeds=len(g), grokked=int((g.status == "grokked").sum()),
+                            T_median=med(t), ratio=ratio, lo=lo, hi=hi,
+                            paper=(1.0 if name == "init" else claims.PAPER["group_oneshot"]["value"].get(k, np.nan))))
+    out["oneshot_table"] = pd.DataFrame(one, columns=["arm", "setting", "key", "kind", "seeds", "grokked", "T_median",
+                                                      "ratio", "lo", "hi", "paper"])
+    v = out["values"]
+    nan = float("nan")
+    v.update({k: nan for k in ("pn_reg_below_F", "pn_reg_above_R", "pn_reg_above_held", "pn_reg_free_max",
+                               "pn_reg_above_rho", "pn_reg_low_F", "pn_init_min", "pn_init_max", "pn_group_min",
+                               "pn_group_max", "pn_group_all")})
+    v.update(pn_reg_wds=", ".join(f"{w:g}" for w in paper_wds), pn_reg_low_wds=", ".join(
+        f"{w:g}" for w in all_wds if w < cfg.wd) or "none", pn_reg_below=", ".join(f"{r:.2f}" for r in below),
+        pn_reg_t_free=c0["t_free"], pn_reg_wc=c0["wc"])
+    if "below" in out:
+        v.update(pn_reg_below_F=out["below"]["F"])
+    if "above" in out:
+        v.update(pn_reg_above_R=out["above"]["R"], pn_reg_above_held=out["above"]["held"],
+                 pn_reg_free_max=out["above"]["free_max"], pn_reg_above_rho=out["above"]["rho"])
+    v.update(pn_reg_ext_max=ext_max, pn_reg_reach=", ".join(f"{r:.2f}" for r in reach) or "none")
+    if "low" in out:
+        v.update(pn_reg_low_F=out["low"]["F"])
+    ot = out["oneshot_table"]
+    init, single = ot[ot.kind == "init"], ot[(ot.kind == "group") & (ot.key != "norm")]
+    if len(init):
+        v.update(pn_init_min=float(init.ratio.min()), pn_init_max=float(init.ratio.max()))
+    if len(single):
+        v.update(pn_group_min=float(single.ratio.min()), pn_group_max=float(single.ratio.max()))
+    if (ot.key == "norm").any():
+        v.update(pn_group_all=float(ot[ot.key == "norm"].ratio.iloc[0]))
+    out["free_all"], out["held"], out["holds"], out["cells"] = free_all, held, holds, cells
+    out["rows"] = regularisation_rows(cfg, out)
+    by_key = {r.get("key") or "own": r["verdict"] for r in out["rows"]}
+    v.update(pn_reg_below_v=by_key.get("frontier_below", "not measured"),
+             pn_reg_above_v=by_key.get("frontier_above", "not measured"),
+             pn_reg_low_v=by_key.get("own", "not measured"))
+    return out
+
+
+GROUP_LABEL = {"E": "embedding E", "W1": "hidden W1", "W2": "output W2", "norm": "all weights"}
+
+
+def regularisation_figure(cfg: PinnedNorm, reg: dict, clamp_df, init_specs, c0: dict, store):
+    """Left: the weight-decay frontier and the holds on the (‖W‖ at T_grok, T_grok) plane. Right: seed 0's ‖W‖
+    with its initialisation rescaled, against its free control."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .. import plots
+
+    tab = reg["frontier_table"]
+    fig, (ax, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fr = tab[tab.arm.str.startswith("free")].sort_values("norm")
+    for _, r in reg["free_all"].iterrows():
+        if r.status == "grokked":
+            ax.plot(r.norm_at_grok, r.t_grok, ".", color="grey", alpha=0.35, ms=4)
+    paper = fr[~fr.arm.str.contains("addition")]
+    ax.plot(paper.norm, paper.T_median, "o-", color=plots.PAPER, label="free at λ ≥ 1: the weight-decay frontier")
+    low = fr[fr.arm.str.contains("addition") | fr.setting.eq(f"λ = {cfg.wd:g}")]
+    if len(low) > 1:
+        ax.plot(low.norm, low.T_median, "o--", color=plots.PAPER, mfc="white", label="free at λ < 1 (our addition)")
+    for _, r in fr.iterrows():
+        ax.annotate(r.setting, (r.norm, r.T_median), xytext=(4, -10), textcoords="offset points", fontsize=8)
+    h = tab[tab.arm == "held"]
+    ax.plot(h.norm, h.T_median, "s", color=plots.OURS, label="held at ρ·Wc (λ = 1)")
+    for _, r in h.iterrows():
+        ax.annotate(r.setting.replace("ρ = ", "ρ "), (r.norm, r.T_median), xytext=(4, 4), textcoords="offset points",
+                    fontsize=8, color=plots.OURS)
+    ax.set(yscale="log", xlabel="‖W‖ at $T_\\mathrm{grok}$ (median)", ylabel="median $T_\\mathrm{grok}$ (steps)",
+           title="Weight decay's frontier and the clamp")
+    ax.legend(fontsize=8)
+    for s in init_specs:
+        if s.seed == 0:
+            rec = store.load(s.run_id)
+            if rec is not None:
+                ax_c.plot(rec["curves"]["step"], rec["curves"]["weight_norm"], label=f"initialisation at {s.rho:.2f}·Wc")
+    free0 = reg["free_all"][(reg["free_all"].seed == 0) & np.isclose(reg["free_all"].wd, cfg.wd)]
+    if len(free0):
+        rec = store.load(free0.run_id.iloc[0])
+        ax_c.plot(rec["curves"]["step"], rec["curves"]["weight_norm"], color="grey", label="free control")
+    ax_c.axhline(c0["wc"], color="k", lw=0.7, ls=":", label="Wc")
+    ax_c.set(xscale="log", xlabel="step", ylabel="‖W‖", title="Seed 0: a low start washes out")
+    ax_c.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def regularisation_rows(cfg: PinnedNorm, reg: dict) -> list[dict]:
+    """The section's scorecard rows, by the rules claims.py fixed before the runs."""
+    from .. import claims
+
+    rows, n = [], cfg.seeds
+    if "below" in reg:
+        b = reg["below"]
+        rows.append(dict(claim=f"holds below Wc (ρ {reg['values']['pn_reg_below']}) lie on the weight-decay frontier "
+                               f"(λ {reg['values']['pn_reg_wds']}): largest factor off it", key="frontier_below",
+                         paper="on it (no factor given)", ours=f"{b['F']:.2f}x",
+                         **claims.judged(claims.on_frontier_verdict, b["F"], b["lo"], b["hi"], n, "frontier_below",
+                                         unit="x")))
+    if "above" in reg:
+        a = reg["above"]
+        rows.append(dict(claim=f"the smallest norm held above Wc (ρ {a['rho']:.2f}) over the largest free ‖W‖ at "
+                               "T_grok on that frontier", key="frontier_above", paper="above every free run (> 1)",
+                         ours=f"{a['R']:.3f}", verdict=claims.above_frontier_verdict(a["R"]),
+                         seeds=claims.seeds(n, "frontier_above")))
+    if "low" in reg:
+        lo = reg["low"]
+        rows.append(dict(claim=f"our extension to λ {reg['values']['pn_reg_low_wds']}: the holds above Wc that it "
+                               f"reaches (ρ {reg['values']['pn_reg_reach']}) lie off the extended frontier: smallest "
+                               "factor off it", paper="(our own test of the paper's reading)", own=True,
+                         ours=f"{lo['F']:.2f}x", **claims.judged(claims.off_frontier_verdict, lo["F"], lo["lo"], lo["hi"],
+                                                                 n, None, unit="x")))
+    for _, r in reg["oneshot_table"].iterrows():
+        if r.kind == "init":
+            rows.append(dict(claim=f"initialisation rescaled to {r.key:.2f}·Wc, then free: T_grok over the control's",
+                             key="init_rescale", claim_id=f"init_rescale {r.key:.2f}", paper="1 (the free timescale)",
+                             ours=f"{r.ratio:.3f}", **claims.judged(claims.verdict, r.ratio, r.lo, r.hi, n,
+                                                                    "init_rescale", 1.0, fmt=".3f")))
+        else:
+            rows.append(dict(claim=f"{GROUP_LABEL.get(r.key, r.key)} ×{cfg.group_factor:g} once at step {cfg.t_int}: "
+                                   "T_grok over the control's", key="group_oneshot", claim_id=f"group_oneshot {r.key}",
+                             paper=f"{r.paper:.3f}", ours=f"{r.ratio:.3f}",
+                             **claims.judged(claims.group_verdict, r.ratio, r.lo, r.hi, n, "group_oneshot", r.paper,
+                                             fmt=".3f")))
     return rows
