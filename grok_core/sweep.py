@@ -69,7 +69,7 @@ def expected_cost(spec: RunSpec) -> float:
     return steps * n * max(spec.hidden, spec.p)
 
 
-FUSED_RATE = 380.0   # placeholder until measured below
+FUSED_RATE = 357.0   # the fused MLP step end to end, per 1-thread worker (make bench, 2026-12-02: 714 on 2 workers)
 # Model-steps per second of one 1-thread CPU worker, measured on this project's 2-core machine (benchmarks/
 # bench_trainer.py and the sweeps' own rates, 2026-11/12) at a reference size: (examples per step, width).
 # A spec's rate is scaled by the work of a step, examples × width, against its model's reference.

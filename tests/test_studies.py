@@ -118,8 +118,10 @@ def test_sparse_parity_book_plan_is_the_stored_chapter_3b():
     for name, specs in studies.items():
         if name != "λ frontier":              # its λ = 1 cell is the free runs' reference cell; the rest may train
             assert all(store.get(s) is not None for s in specs), name
-    ref = {s.run_id for s in studies["free"] if s.lr == 1e-3}
+    cfg = sparse_parity.PRESETS["book"]
+    ref = {s.run_id for s in studies["free"] if s.lr == 1e-3 and s.seed < cfg.seeds}
     assert ref == {s.run_id for s in studies["λ frontier"] if s.wd == 1.0}
+    assert len([s for s in studies["free"] if s.lr == 1e-3]) == cfg.lr_seeds == 16     # the lr cells' 16 seeds
     # without the free runs the plan cannot list the held study yet
     assert set(sparse_parity.plan(sparse_parity.PRESETS["book"])) == {"free", "training-set size", "λ frontier"}
 
@@ -141,18 +143,23 @@ def test_parity_frontier_rules():
 
 def test_pinned_norm_book_plan_is_the_stored_chapter_2():
     """Every cell chapter 2's page rests on, planned again from the stored controls' W_c and T_free: same ids,
-    same budgets, all stored (424 clamped runs and 40 controls)."""
+    same budgets, all stored (the clamped, rescaled and free runs of every study, and 40 controls)."""
     from grok_core.studies import pinned_norm
     store = Store("results")
     studies = pinned_norm.plan(pinned_norm.PRESETS["book"], store)
     assert {k: len(v) for k, v in studies.items()} == {"controls": 40, "ρ × η matrix": 128, "dense ρ": 80,
-                                                       "one-shot": 40, "p-scan": 136}
+                                                       "one-shot": 40, "p-scan": 136, "weight-decay frontier": 48,
+                                                       "frontier holds": 24, "rescaled init": 16,
+                                                       "one group scaled": 32}
+    assert {(s.clamp_mode, s.t_int) for s in studies["rescaled init"]} == {("once", 0)}
+    assert {(s.clamp_group, s.clamp_factor, s.clamp_target) for s in studies["one group scaled"]} == {
+        (g, 0.8, 0.0) for g in ("E", "W1", "W2", "norm")}
     for name, specs in studies.items():
         assert all(store.get(s) is not None for s in specs), name
     once = studies["one-shot"]
     assert {s.clamp_mode for s in once} == {"once"} and {s.t_int for s in once} == {500}
-    # without a store only the controls can be listed: every clamped cell needs its control's W_c
-    assert list(pinned_norm.plan(pinned_norm.PRESETS["book"])) == ["controls"]
+    # without a store only the free runs can be listed: every clamped cell needs its control's W_c
+    assert list(pinned_norm.plan(pinned_norm.PRESETS["book"])) == ["controls", "weight-decay frontier"]
 
 
 def test_attention_cells_run_to_the_authors_budgets_and_alpha2_is_fitted_over_their_range():
@@ -188,7 +195,7 @@ def test_ln_ablation_book_plan_is_the_stored_chapter_3():
         "MLP controls": 16, "attention controls": 4, "attention with LN across fractions": 16, "MLP W2 held": 32,
         "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 16,
         "attention with LN, group held": 8, "group holds: control": 8,
-        "group holds: held": 56}
+        "group holds: held": 72}
     for name, specs in studies.items():
         assert all(store.get(s) is not None for s in specs), name
     assert {s.clamp_group for s in studies["MLP W2 held"]} == {"W2"}

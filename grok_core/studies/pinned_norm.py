@@ -629,7 +629,7 @@ def _by_seed(df, seeds: int) -> tuple:
     return w, t
 
 
-def regularisation(cfg: PinnedNorm, ctl_df, c0: dict, free_df, clamp_df, init_specs, group_specs) -> dict:
+def regularisation(cfg: PinnedNorm, ctl_df, c0: dict, free_df, clamp_df, init_specs, group_specs, store=None) -> dict:
     """The weight-decay frontier (free runs at each λ, the control among them) on the (‖W‖ at T_grok, T_grok)
     plane; the holds below W_c against it; the held norms above W_c against every free run's; our extension to λ
     below the control's; the rescaled initialisation and the single-group one-shots against the control."""
@@ -738,6 +738,11 @@ def regularisation(cfg: PinnedNorm, ctl_df, c0: dict, free_df, clamp_df, init_sp
     if "above" in out:
         v.update(pn_reg_above_R=out["above"]["R"], pn_reg_above_held=out["above"]["held"],
                  pn_reg_free_max=out["above"]["free_max"], pn_reg_above_rho=out["above"]["rho"])
+    dead = [w for w in all_wds if not np.isfinite(cells[w][1]).any()]
+    # the default initialisation's norm (the control's, step 0): what the rescaled initialisations start from
+    w0 = [store.load(r)["curves"]["weight_norm"][0] for r in ctl_df.run_id] if store is not None and len(ctl_df) else []
+    v.update(pn_init_norm0=float(np.median(w0)) if w0 else float("nan"))
+    v.update(pn_reg_nogrok=", ".join(f"λ = {w:g}" for w in dead) or "none", pn_reg_budget=cfg.budget)
     v.update(pn_reg_ext_max=ext_max, pn_reg_reach=", ".join(f"{r:.2f}" for r in reach) or "none")
     if "low" in out:
         v.update(pn_reg_low_F=out["low"]["F"])
@@ -800,7 +805,7 @@ def regularisation_figure(cfg: PinnedNorm, reg: dict, clamp_df, init_specs, c0: 
         rec = store.load(free0.run_id.iloc[0])
         ax_c.plot(rec["curves"]["step"], rec["curves"]["weight_norm"], color="grey", label="free control")
     ax_c.axhline(c0["wc"], color="k", lw=0.7, ls=":", label="Wc")
-    ax_c.set(xscale="log", xlabel="step", ylabel="‖W‖", title="Seed 0: a low start washes out")
+    ax_c.set(xscale="log", xlabel="step", ylabel="‖W‖", title="Seed 0: a start at ρ·Wc washes out")
     ax_c.legend(fontsize=8)
     fig.tight_layout()
     return fig
