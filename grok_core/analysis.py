@@ -152,7 +152,22 @@ def scorecard(rows: list[dict], glue_as: str | None = "scorecard", verdicts: tup
         raise ValueError(f"verdict(s) {sorted(unknown)} are not allowed: one of {verdicts}")
     if glue_as:      # the replication report reads every chapter's scorecard back from its executed page
         glue(glue_as, df.to_json(orient="records", force_ascii=False))
+        glue("at_a_glance", glance(df, verdicts))
     return table(card_view(df), headers={"ci": "95 % CI", "seeds": "seeds (ours / paper)", **(headers or {})})
+
+
+def glance(df: pd.DataFrame, verdicts: tuple = claims.VERDICTS) -> str:
+    """One sentence for a chapter's opening: how many of its scorecard's claims (rows sharing a claim_id count
+    once, by their first row) came out each way, naming those that did not come out as the first verdict."""
+    first = df.drop_duplicates("claim_id")
+    counts = first.verdict.value_counts()
+    parts = [f"{counts[v]} {v}" for v in verdicts if counts.get(v, 0)]
+    missed = [f"{r.claim} ({r.verdict})" for r in first.itertuples() if r.verdict not in (verdicts[0], "not resolved")]
+    noun = "claims" if tuple(verdicts) == tuple(claims.VERDICTS) else "predictions"
+    text = f"{len(first)} {noun} scored on this page: " + ", ".join(parts) + "."
+    if missed:
+        text += " Those that came out otherwise: " + "; ".join(missed) + "."
+    return text
 
 
 def card_view(df: pd.DataFrame) -> pd.DataFrame:

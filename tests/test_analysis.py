@@ -48,3 +48,17 @@ def test_multiindex_headers_are_flat():
     df = pd.DataFrame([[1.0, 2.0]], columns=pd.MultiIndex.from_tuples([("median", "0.8"), ("median", "0.9")]))
     html = table(df).to_html()
     assert ">median 0.8<" in html and "('median'" not in html
+
+
+def test_glance_counts_each_claim_once_and_names_the_ones_that_came_out_otherwise():
+    import pandas as pd
+    from grok_core.analysis import glance
+    df = pd.DataFrame([dict(claim="a", claim_id="a", verdict="replicated"),
+                       dict(claim="a, second row", claim_id="a", verdict="not replicated"),   # same claim: once
+                       dict(claim="b", claim_id="b", verdict="not resolved"),
+                       dict(claim="c", claim_id="c", verdict="not replicated")])
+    text = glance(df)
+    assert text.startswith("3 claims scored on this page: 1 replicated, 1 not replicated, 1 not resolved.")
+    assert "c (not replicated)" in text and "second row" not in text and "b (" not in text
+    assert glance(df.assign(verdict=["held", "failed", "held", "held"]), ("held", "partly", "failed")).startswith(
+        "3 predictions scored on this page: 3 held.")
