@@ -693,7 +693,7 @@ def regularisation(cfg: PinnedNorm, ctl_df, c0: dict, free_df, clamp_df, init_sp
                      fits.frontier_time(points(cells, all_wds), w_h) if r * c0["wc"] <= ext_max else np.nan)
             rows.append(dict(arm="held", setting=f"ρ = {r:.2f}", seeds=len(g), grokked=int((g.status == "grokked").sum()),
                              norm=w_h, T_median=t_h, frontier=front))
-    tab = pd.DataFrame(rows)
+    tab = pd.DataFrame(rows, columns=["arm", "setting", "seeds", "grokked", "norm", "T_median", "frontier"])
     tab["ratio"] = tab.T_median / tab.frontier
     out["frontier_table"] = tab
     if len(paper_wds) >= 2 and below:
