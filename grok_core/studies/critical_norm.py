@@ -357,20 +357,13 @@ def thresholds(frames: dict, store) -> dict:
     shift = 100 * (tab[("median", 0.95)] / tab[("median", 0.80)] - 1)
 
     def from_090(cs):
-        return 100 * max(max(abs(_med(c[0]) / _med(c[1]) - 1), abs(_med(c[2]) / _med(c[1]) - 1)) for c in cs)
+        med = fits._med
+        return 100 * max(max(abs(med(c[0]) / med(c[1]) - 1), abs(med(c[2]) / med(c[1]) - 1)) for c in cs)
 
     dev = from_090(cells) if cells else np.nan
     lo, hi = fits.cell_bootstrap(cells, from_090) if cells else (np.nan, np.nan)
     return dict(values={"cn_thr_shift_max": float(shift.abs().max()), "cn_thr_dev090": dev},
                 table=tab.round(2), dev=dict(value=dev, lo=lo, hi=hi, n=min((len(c[1]) for c in cells), default=0)))
-
-
-def _med(x) -> float:
-    import numpy as np
-
-    x = np.asarray(x, float)
-    x = x[np.isfinite(x)]
-    return float(np.median(x)) if len(x) else np.nan
 
 
 def heldout(cfg: CriticalNorm, held_df, path) -> dict:

@@ -177,6 +177,15 @@ def log_law_terms(record: dict) -> dict:
                 norm_mem=su["norm_at_mem"], norm_peak=w_peak, norm_grok=su["norm_at_grok"], norm_end=float(w[-1]))
 
 
+def grid_k(grid_records: list[dict]) -> tuple[dict, dict]:
+    """Chapter 1's grid by (η, λ) cell (grokked runs only), and each cell's K: the median of delay·ηλ."""
+    cells = {}
+    for r in grid_records:
+        if r is not None and r["summary"]["status"] == "grokked":
+            cells.setdefault((r["spec"]["lr"], r["spec"]["wd"]), []).append(r)
+    return cells, {f"{lr:g}, {wd:g}": float(np.median(delay_eta_lam(v))) for (lr, wd), v in sorted(cells.items())}
+
+
 def predict(cfg: OneLaw, free_records: list[dict], grid_records: list[dict], alpha: float, ln_bound: float) -> dict:
     """The predictions this chapter's new runs are judged by, from stored runs only.
 
@@ -187,11 +196,7 @@ def predict(cfg: OneLaw, free_records: list[dict], grid_records: list[dict], alp
     delay = K/(ηλ), K the median over the grid's cells of the cell's median delay·ηλ, band its range."""
     w_c = wc(free_records)
     t_free = float(np.median([r["summary"]["t_grok"] for r in free_records if r["summary"]["status"] == "grokked"]))
-    cells = {}
-    for r in grid_records:
-        if r is not None and r["summary"]["status"] == "grokked":
-            cells.setdefault((r["spec"]["lr"], r["spec"]["wd"]), []).append(r)
-    k_cells = {f"{lr:g}, {wd:g}": float(np.median(delay_eta_lam(v))) for (lr, wd), v in sorted(cells.items())}
+    _, k_cells = grid_k(grid_records)
     ks = np.array(list(k_cells.values()))
     el = cfg.mlp_lr * cfg.mlp_wd
     return {
@@ -269,11 +274,7 @@ def predict_range(cfg: OneLaw, grid_records: list[dict]) -> dict:
     """Paper 2's clock at each (η, λ) of `range_cells`: delay = K/(ηλ), K the median over chapter 1's nine grid
     cells of the cell's median delay·ηλ (as for the new λ), band the cells' range of K; and the grid's ηλ span,
     which these cells lie outside."""
-    cells = {}
-    for r in grid_records:
-        if r is not None and r["summary"]["status"] == "grokked":
-            cells.setdefault((r["spec"]["lr"], r["spec"]["wd"]), []).append(r)
-    k_cells = {f"{lr:g}, {wd:g}": float(np.median(delay_eta_lam(v))) for (lr, wd), v in sorted(cells.items())}
+    cells, k_cells = grid_k(grid_records)
     ks = np.array(list(k_cells.values()))
     k = float(np.median(ks))
     els = [lr * wd for lr, wd in cells]
