@@ -144,6 +144,9 @@ class Attention:
         return ln(r) @ P["W_U"]                                               # [M, N, p or p + 1]
 
 
+READOUT = ("lnf_w", "lnf_b", "W_h", "b_h")     # the transformer's tensors after its final LayerNorm's normalisation
+
+
 class Transformer:
     """Paper 2's model (arXiv 2603.13331): one post-LN transformer encoder layer (d = 128, 4 heads,
     feed-forward 512, GELU, no dropout) over [a, b] with learned positions, a final LayerNorm and a linear
@@ -161,6 +164,9 @@ class Transformer:
                       "W_2", "b_2", "ln2_w", "ln2_b", "lnf_w", "lnf_b", "W_h", "b_h")
         self.norm_names = self.names
         self.decay_names = self.names
+        # two parts the clamp can hold alone: the "readout" (the final LayerNorm's affine weights and the head,
+        # which scale the logits) and the "body" (everything before, all of which feeds the final LayerNorm)
+        self.groups = {k: "readout" if k in READOUT else "body" for k in self.names}
 
     def init(self, g):
         s = self.spec
@@ -211,7 +217,8 @@ class Transformer:
 
 def clamp_names(model, group: str) -> tuple:
     """The tensors the clamp rescales together: the model's norm group ("norm"), one tensor, or one of the
-    model's named groups (the attention model's "embed", "attn", "mlp", "unembed")."""
+    model's named groups (the attention model's "embed", "attn", "mlp", "unembed"; the transformer's "body",
+    "readout")."""
     if group == "norm":
         return model.norm_names
     if group in model.norm_names:

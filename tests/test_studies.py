@@ -219,3 +219,42 @@ def test_out_of_range_cells_are_planned_only_after_their_own_prediction(tmp_path
     assert sorted(s.run_id for s in planned) == pred["new_run_ids"]
     lo, hi = pred["mlp_out_of_range"]["grid_eta_lambda"]
     assert all(not lo <= c["eta_lambda"] <= hi for c in pred["mlp_out_of_range"]["cells"])
+
+
+def test_by_path_holds_are_planned_only_after_their_own_prediction(tmp_path):
+    """Chapter 5's holds of one part of the transformer: the parts split its tensors in two with the final
+    LayerNorm's affine weights and the head as the readout; the cells are not planned before their prediction
+    file exists, the file is not written while the free runs are missing, and the committed file names exactly
+    the planned runs, each held at ρ times its own part's W_c."""
+    import json
+    from grok_core.models import READOUT, build, clamp_names
+    from grok_core.studies import one_law
+    cfg = one_law.PRESETS["book"]
+    model = build(cfg.transformer())
+    body, readout = clamp_names(model, "body"), clamp_names(model, "readout")
+    assert set(readout) == set(READOUT) and set(body) | set(readout) == set(model.names)
+    assert not set(body) & set(readout)
+    empty = Store(tmp_path / "s")
+    assert one_law.PATHS not in one_law.plan(cfg, empty)
+    assert one_law.write_path_predictions(cfg, "book", empty, 2.0) is None
+    assert not one_law.path_prediction_path(empty, "book", cfg).exists()
+    store = Store("results")
+    pred = json.loads(one_law.path_prediction_path(store, "book", cfg).read_text())
+    planned = one_law.plan(cfg, store)[one_law.PATHS]
+    assert sorted(s.run_id for s in planned) == pred["new_run_ids"]
+    wc = pred["paths"]["wc"]
+    assert all(s.clamp_target == round(s.rho * wc[s.clamp_group], 4) for s in planned)
+    assert {(s.clamp_group, s.rho) for s in planned} == {(g, r) for g in cfg.path_groups for r in cfg.path_rhos}
+
+
+def test_path_statistics_count_a_censored_median_at_its_budget():
+    """The registered statistics: a cell whose Kaplan–Meier median lies past the budget counts at the budget, so a
+    readout that never groks at its top ρ gives at least budget / T(ρ_min), and the body's fold change is
+    symmetric (twice as fast and twice as slow are both 2)."""
+    from grok_core.studies import one_law
+    cells = {"body": {0.85: ([1000, 1000], [True, True]), 1.3: ([4000, 4000], [True, True])},
+             "readout": {0.85: ([2000, 2000], [True, True]), 1.3: ([20000, 20000], [False, False])}}
+    st = one_law.path_stats(cells, t_free=2000.0, budget=20000)
+    assert st["body"] == 2.0 and st["readout"] == 10.0
+    assert one_law.at_least_verdict(st["readout"], 2.0) == "held"
+    assert one_law.at_least_verdict(1.5, 2.0) == "partly" and one_law.at_least_verdict(0.9, 2.0) == "failed"

@@ -53,6 +53,15 @@ class OneLaw:
     range_cells: tuple = ((1e-3, 10.0), (3e-3, 10.0))
     range_seeds: int = 16
     range_budget: int = 20_000
+    # which path carries the held norm: the same hold on one part of the transformer at a time, at ρ times that
+    # part's own W_c (the median of its norm at T_grok over the free runs): "body", every tensor up to and
+    # including the second LayerNorm (all of it feeds the final LayerNorm, whose output does not change when its
+    # input is scaled), and "readout", the final LayerNorm's affine weights and the head, which scale the logits.
+    # Predicted in a file of their own (`path_prediction_path`) before their runs.
+    path_groups: tuple = ("body", "readout")
+    path_rhos: tuple = (0.85, 1.30)
+    path_seeds: int = 4
+    path_budget: int = 20_000
 
     def transformer(self) -> RunSpec:
         return log_law.transformer(self, self.p, self.lr, self.free_budget, wd=self.wd)
@@ -62,7 +71,7 @@ PRESETS = {
     "quick": OneLaw(p=23, lr=3e-3, d_embed=32, hidden=64, batch_size=128, log_every=50, free_budget=2500,
                     stop_chance_steps=1000, free_seeds=2, rhos=(0.85, 1.15), t_int=200, hold_seeds=2,
                     hold_budget=2500, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, mlp_more_seeds=2, range_cells=((6e-3, 5.0),), range_seeds=2,
-                    range_budget=1500, chapter1="quick",
+                    range_budget=1500, path_seeds=2, path_budget=2500, chapter1="quick",
                     chapter2="quick"),
     "book": OneLaw(),
     "paper": OneLaw(free_seeds=10, hold_seeds=10, chapter1="paper", chapter2="paper"),
@@ -109,8 +118,32 @@ def mlp_range(cfg: OneLaw) -> list[RunSpec]:
             for lr, wd in cfg.range_cells for s in range(cfg.range_seeds)]
 
 
+def part_wc(records: list[dict], group: str) -> float:
+    """W_c of one part of the model (a clamp group): the median over grokked seeds of the part's norm at T_grok,
+    from the stored per-tensor norm curves (nan when none grokked)."""
+    from ..models import build, clamp_names
+
+    vals = []
+    for r in records:
+        if r is None or r["summary"]["status"] != "grokked":
+            continue
+        names = clamp_names(build(RunSpec.from_dict(r["spec"])), group)
+        c = r["curves"]
+        i = int(np.searchsorted(c["step"], r["summary"]["t_grok"]))
+        vals.append(math.sqrt(sum(float(c["norm_" + k][i]) ** 2 for k in names)))
+    return float(np.median(vals)) if vals else math.nan
+
+
+def by_path(cfg: OneLaw, wcs: dict) -> list[RunSpec]:
+    """One part of the transformer (`path_groups`) held at ρ·(that part's W_c) from t_int on, the free runs' seeds."""
+    return [cfg.transformer().replace(seed=s, clamp_mode="hold", clamp_group=g, clamp_target=round(rho * wcs[g], 4),
+                                      rho=rho, t_int=cfg.t_int, tail_steps=0, max_steps=cfg.path_budget)
+            for g in cfg.path_groups for rho in cfg.path_rhos for s in range(cfg.path_seeds)]
+
+
 PREDICTED = ("held transformer", "MLP at a new λ", "MLP at a new λ, more seeds")
 RANGE = "MLP outside the grid's ηλ"      # predicted in its own file, written after the first predictions
+PATHS = "transformer held by path"       # predicted in its own file too
 CHOICES = {"chapter1": tuple(critical_norm.PRESETS), "chapter2": tuple(pinned_norm.PRESETS)}     # fields whose value names something: checked by coerce
 
 
@@ -128,10 +161,15 @@ def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: 
         w = wc(free_records)
         if math.isfinite(w):
             out["held transformer"] = held(cfg, w)
+        wcs = {g: part_wc(free_records, g) for g in cfg.path_groups}
+        if all(math.isfinite(v) for v in wcs.values()):
+            out[PATHS] = by_path(cfg, wcs)
     if gate and store is not None and not prediction_path(store, nearest_preset(cfg), cfg).exists():
         out = {k: v for k, v in out.items() if k not in PREDICTED}
     if gate and store is not None and not range_prediction_path(store, nearest_preset(cfg), cfg).exists():
         out.pop(RANGE, None)
+    if gate and store is not None and not path_prediction_path(store, nearest_preset(cfg), cfg).exists():
+        out.pop(PATHS, None)
     return out
 
 
@@ -151,6 +189,7 @@ def preregister(cfg: OneLaw, store) -> None:
     write_predictions(cfg, nearest_preset(cfg), store, claims.PAPER["alpha_shared"]["value"],
                       claims.PAPER["attn_ln_hold_max"]["value"])
     write_range_predictions(cfg, nearest_preset(cfg), store)
+    write_path_predictions(cfg, nearest_preset(cfg), store, claims.PAPER["attn_ln_hold_max"]["value"])
 
 
 # ---- the measured quantities both laws speak of
@@ -270,6 +309,95 @@ def range_prediction_path(store, preset: str, cfg: OneLaw | None = None):
     return p.with_name(p.stem + "_range.json")
 
 
+def path_prediction_path(store, preset: str, cfg: OneLaw | None = None):
+    """The by-path holds' prediction file, beside the chapter's first one."""
+    p = prediction_path(store, preset, cfg)
+    return p.with_name(p.stem + "_paths.json")
+
+
+def predict_paths(cfg: OneLaw, free_records: list[dict], ln_bound: float) -> dict:
+    """What paper 1 says of each part held alone (its §7: a LayerNorm decouples the scale of what feeds it from
+    the function). The body feeds the final LayerNorm, so paper 1 predicts that holding it moves T_grok weakly:
+    at every ρ the cell's time within `ln_bound` times the free median. The readout is not normalised: it scales
+    the logits, as the weights of paper 1's networks without LayerNorm do, so paper 1 predicts a delay that grows
+    with its held norm; it gives no exponent for this network, so the prediction is the direction and a size
+    past the LayerNorm bound: T(ρ_max) / T(ρ_min) ≥ `ln_bound`. A cell's time is its Kaplan–Meier median over
+    the seeds, a cell whose median is past its budget counted at the budget (a lower bound)."""
+    t_free = float(np.median([r["summary"]["t_grok"] for r in free_records if r["summary"]["status"] == "grokked"]))
+    return {"paths": {
+        "p": cfg.p, "t_int": cfg.t_int, "budget": cfg.path_budget, "rhos": list(cfg.path_rhos), "t_free": t_free,
+        "wc": {g: part_wc(free_records, g) for g in cfg.path_groups},
+        "free_run_ids": [RunSpec.from_dict(r["spec"]).run_id for r in free_records],
+        "body": {"source": "paper 1 §7 (a LayerNorm decouples scale from function)",
+                 "statistic": "largest fold change of the cell's time from the free median, over ρ",
+                 "at_most": ln_bound},
+        "readout": {"source": "paper 1's delay law on weights that scale the logits (direction and size only)",
+                    "statistic": f"T(ρ {max(cfg.path_rhos):.2f}) / T(ρ {min(cfg.path_rhos):.2f})",
+                    "at_least": ln_bound},
+    }}
+
+
+def _write_once(path, new: list, needed: list, store, make):
+    """A prediction file written once, before any of the `new` runs exists and once every `needed` run is stored,
+    never overwritten; returns what it holds (None while a needed run is missing)."""
+    import json
+
+    ids = sorted(s.run_id for s in new)
+    if path.exists():
+        out = json.loads(path.read_text())
+        if ids and ids != out["new_run_ids"]:
+            raise RuntimeError(f"{path} predicts other runs than this configuration plans: it was written for "
+                               "another configuration")
+        return out
+    if not new or any(store.get(s) is None for s in needed):
+        return None
+    if any(store.get(s) is not None for s in new):
+        raise RuntimeError(f"{path} is missing but some of the runs it predicts are stored: a prediction must be "
+                           "written before its runs exist")
+    out = make()
+    out["new_run_ids"] = ids
+    out["written_utc"] = _now_utc()           # the runs' records carry their start; tests/test_provenance.py compares
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
+    return out
+
+
+def write_path_predictions(cfg: OneLaw, preset: str, store, ln_bound: float):
+    """Write `predict_paths`'s numbers once the free runs are stored and before any by-path run exists."""
+    studies = plan(cfg, store, gate=False)
+    free = studies["free transformer"]
+    return _write_once(path_prediction_path(store, preset, cfg), studies.get(PATHS, []), free, store,
+                       lambda: predict_paths(cfg, [store.get(s) for s in free], ln_bound))
+
+
+def path_time(times, observed, budget: float) -> float:
+    """A by-path cell's time: the Kaplan–Meier median over its seeds, or its budget where the median lies past it."""
+    from .. import fits
+
+    km = fits.km_median(times, observed)
+    return float(min(km, budget))
+
+
+def path_stats(cells: dict, t_free: float, budget: float) -> dict:
+    """The two registered statistics from {group: {ρ: (times, observed)}}: the body's largest fold change from
+    the free median over ρ, and the readout's T(ρ_max) / T(ρ_min)."""
+    out = {}
+    if "body" in cells and cells["body"]:
+        out["body"] = max(max(x, 1 / x) for x in (path_time(*c, budget) / t_free for c in cells["body"].values()))
+    if "readout" in cells and len(cells["readout"]) >= 2:
+        r = cells["readout"]
+        out["readout"] = path_time(*r[max(r)], budget) / path_time(*r[min(r)], budget)
+    return out
+
+
+def at_least_verdict(measured: float, line: float) -> str:
+    """'At least `line`' (a ratio): held if measured ≥ line, partly if ≥ 1.3 (the right direction, below the line),
+    else failed."""
+    if measured is None or math.isnan(measured):
+        return "not measured"
+    return "held" if measured >= line else ("partly" if measured >= 1.3 else "failed")
+
+
 def predict_range(cfg: OneLaw, grid_records: list[dict]) -> dict:
     """Paper 2's clock at each (η, λ) of `range_cells`: delay = K/(ηλ), K the median over chapter 1's nine grid
     cells of the cell's median delay·ηλ (as for the new λ), band the cells' range of K; and the grid's ηλ span,
@@ -286,26 +414,10 @@ def predict_range(cfg: OneLaw, grid_records: list[dict]) -> dict:
 def write_range_predictions(cfg: OneLaw, preset: str, store):
     """Write `predict_range`'s numbers once, before any of their runs exists (chapter 1's grid stored), and never
     overwrite them; returns what the file holds, or None while the grid is incomplete."""
-    import json
-
-    path = range_prediction_path(store, preset, cfg)
     studies = plan(cfg, store, gate=False)
-    new = studies[RANGE]
-    if path.exists():
-        out = json.loads(path.read_text())
-        if sorted(s.run_id for s in new) != out["new_run_ids"]:
-            raise RuntimeError(f"{path} predicts other runs than this configuration plans")
-        return out
-    if any(store.get(s) is None for s in studies["MLP lr × λ grid"]):
-        return None
-    if any(store.get(s) is not None for s in new):
-        raise RuntimeError(f"{path} is missing but some of the runs it predicts are stored: a prediction must be "
-                           "written before its runs exist")
-    out = {"mlp_out_of_range": predict_range(cfg, [store.get(s) for s in studies["MLP lr × λ grid"]]),
-           "new_run_ids": sorted(s.run_id for s in new), "written_utc": _now_utc()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
-    return out
+    grid = studies["MLP lr × λ grid"]
+    return _write_once(range_prediction_path(store, preset, cfg), studies[RANGE], grid, store,
+                       lambda: {"mlp_out_of_range": predict_range(cfg, [store.get(s) for s in grid])})
 
 
 def _now_utc() -> str:
