@@ -97,3 +97,10 @@ def test_chapter_5s_runner_writes_its_predictions_before_the_predicted_runs(tmp_
     for s in predicted:
         r = store.get(s)
         assert _when(r["summary"]["started_utc"]) >= _when(doc["written_utc"]) and path.name in r["summary"]["predictions"]
+    paths = ol.path_prediction_path(store, "quick", cfg)                 # the by-path holds' own file, too
+    doc = json.loads(paths.read_text())
+    held = ol.plan(cfg, store)[ol.PATHS]
+    assert held and sorted(s.run_id for s in held) == doc["new_run_ids"]
+    for s in held:
+        r = store.get(s)
+        assert _when(r["summary"]["started_utc"]) >= _when(doc["written_utc"]) and paths.name in r["summary"]["predictions"]

@@ -554,7 +554,7 @@ def norm_at_accuracy(record: dict, threshold: float, key: str = "test_acc") -> f
 # the *_figure functions draw. The papers' figures come from grok_core.claims.
 
 WORDS = {"held": "held", "partly": "held partly", "failed": "failed", "not measured": "could not be judged",
-         "not resolved": "could not be resolved by our seeds"}
+         "not resolved": "is not resolved: its 95 % CI reaches both sides of the rule's line"}
 TEAL, PURPLE = "#2a9d8f", "#7b5ea7"
 
 
@@ -708,7 +708,7 @@ def held_transformer(cfg: OneLaw, pred: dict | None, free_recs: list, held_specs
                   ol_tf_wall=", ".join(f"{g} of {n} at ρ = {r:.2f}" for r, g, n in zip(tab.rho, tab.grokked, tab.seeds)
                                        if g < n) if len(tab) else "",
                   ol_tf_story="; ".join(f"{', '.join(ks)} {WORDS[v]}" for v, ks in said.items() if ks))
-    return dict(ht=ht, by_rho=by_rho, tab=tab, fit=fit, max_ratio=max_ratio, t_below=t_below, n_above=n_above,
+    return dict(ht=ht, by_rho=by_rho, tab=tab, fit=fit, cen=cen, max_ratio=max_ratio, t_below=t_below, n_above=n_above,
                 above=above, onset=onset, verdict=verdict, values=values)
 
 
@@ -742,7 +742,8 @@ def held_figure(cfg: OneLaw, h: dict):
         ax.axvline(h["onset"][th], color=TEAL, ls=ls, lw=1.2,
                    label=f"free runs' ‖θ‖ at {th:.0%} validation accuracy (post hoc)")
     ax.set(yscale="log", ylim=(300, 4 * cfg.hold_budget), xlabel="held norm ρ = ‖θ‖ / $W_c$",
-           ylabel="$T_\\mathrm{grok}$ (steps)", title="Paper 1's clamp on paper 2's transformer: no delay law, a wall")
+           ylabel="$T_\\mathrm{grok}$ (steps)",
+           title=f"Paper 1's clamp on paper 2's transformer (grey: censored at {cfg.hold_budget / ht['t_free']:.0f}× the free time)")
     ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
@@ -893,7 +894,7 @@ def new_mlp_figure(cfg: OneLaw, n: dict):
     return fig
 
 
-def score(cfg: OneLaw, h: dict, n: dict, rg: dict | None = None) -> list[dict]:
+def score(cfg: OneLaw, h: dict, n: dict, rg: dict | None = None, bp: dict | None = None) -> list[dict]:
     """The prediction rows, judged by the rules written with the predictions."""
     from .. import claims
 
@@ -907,6 +908,11 @@ def score(cfg: OneLaw, h: dict, n: dict, rg: dict | None = None) -> list[dict]:
         dict(claim="transformer held at ρ·W_c: slope of ln T_grok on ρ (paper 1's exponential law)", key="alpha_shared",
              paper=f"α = {P['alpha_shared']['value']}", ours=f"{fit['alpha']:.2f} [{fit['lo']:.2f}, {fit['hi']:.2f}]",
              verdict=v["paper 1's exponential law"]),
+        dict(claim="transformer held at ρ ≥ 1.00·W_c: slope by censored (log-normal) regression, the runs past the "
+                   "budget kept in (post hoc, not registered)", key=None,
+             paper=f"α = {P['alpha_shared']['value']}",
+             ours=f"{h['cen']['alpha']:.2f} ({h['cen'].get('censored', 0)} of {h['cen'].get('runs', 0)} runs censored)",
+             **_as_prediction(claims.judged_exponent(h["cen"], P["alpha_shared"]["value"], _min_seeds(h), None))),
         dict(claim="transformer held at ρ·W_c: largest T_grok(held) / T_grok(free) (paper 1's LayerNorm result)",
              key="attn_ln_hold_max", paper=f"≤ {P['attn_ln_hold_max']['value']:g}×", ours=(f"{h['max_ratio']:.2f}×" if np.isfinite(h['max_ratio'])
                                                                            else "∞: a held cell's median did not grok"),
@@ -922,7 +928,19 @@ def score(cfg: OneLaw, h: dict, n: dict, rg: dict | None = None) -> list[dict]:
              **claims.judged(ratio_verdict, n["delay"], *_delay_ci(n["new"]), len(n["new"]), None, n["mp"]["delay"],
                              fmt=",.0f")),
     ]
-    return rows + extra
+    return rows + extra + (path_rows(bp) if bp is not None else [])
+
+
+AS_PREDICTION = {"replicated": "held", "not replicated": "failed"}    # a claim verdict read as a prediction's
+
+
+def _as_prediction(j: dict) -> dict:
+    return {**j, "verdict": AS_PREDICTION.get(j["verdict"], j["verdict"]),
+            "registered": AS_PREDICTION.get(j["registered"], j["registered"])}
+
+
+def _min_seeds(h: dict) -> int:
+    return min((len(v) for rho, v in h["by_rho"].items() if rho >= 1.0), default=0)
 
 
 def _delay_ci(new) -> tuple:
@@ -936,3 +954,119 @@ def _delay_ci(new) -> tuple:
 def arm_ids(arms: dict) -> list[str]:
     """The run ids of chapter 2's arms this page reads."""
     return [RunSpec.from_dict(r["spec"]).run_id for d in arms.values() for recs in d.values() for r in recs]
+
+
+# ---- 7. which part carries the held norm (predicted in its own file)
+
+def held_paths(cfg: OneLaw, pred: dict | None, specs: list, recs: list) -> dict:
+    """The by-path holds: per (part, ρ) the cell, the two registered statistics with bootstrap CIs (seeds
+    resampled within each cell; the free median is the prediction file's), their verdicts and the page's values."""
+    from .. import claims, fits
+
+    pp = (pred or {}).get("paths")
+    cells, by = {}, {}
+    for s, r in zip(specs, recs):
+        if r is not None:
+            by.setdefault(s.clamp_group, {}).setdefault(s.rho, []).append(r)
+    rows = []
+    for g, d in sorted(by.items()):
+        cells[g] = {}
+        for rho, rs in sorted(d.items()):
+            t = [r["summary"]["t_grok"] if r["summary"]["t_grok"] is not None else r["summary"]["steps_run"] for r in rs]
+            e = [r["summary"]["t_grok"] is not None for r in rs]
+            cells[g][rho] = (np.array(t, float), np.array(e, bool))
+            t_cell = path_time(t, e, cfg.path_budget)
+            rows.append({"part held": g, "ρ": rho, "seeds": len(rs), "grokked": int(sum(e)),
+                         "T_grok (KM median)": fits.km_median(t, e),
+                         "ratio to free": t_cell / pp["t_free"] if pp else np.nan})
+    tab = pd.DataFrame(rows)
+    out = dict(tab=tab, cells=cells, pp=pp, judged={}, stats={}, values={})
+    if not pp or not cells:
+        return out
+    stats = path_stats(cells, pp["t_free"], cfg.path_budget)
+    rules = {"body": (bound_verdict, pp["body"]["at_most"]), "readout": (at_least_verdict, pp["readout"]["at_least"])}
+    for g, x in stats.items():
+        keys = sorted(cells[g])
+
+        def stat(draw, g=g, keys=keys):
+            return path_stats({g: dict(zip(keys, draw))}, pp["t_free"], cfg.path_budget)[g]
+
+        lo, hi = fits.cell_bootstrap([cells[g][k] for k in keys], stat)
+        rule, line = rules[g]
+        out["judged"][g] = claims.judged(rule, x, lo, hi, min(len(c[0]) for c in cells[g].values()), None, line,
+                                         unit="×")
+    out["stats"] = stats
+    v = {f"olp_wc_{g}": w for g, w in pp["wc"].items()}
+    v.update(olp_seeds=cfg.path_seeds, olp_budget=cfg.path_budget, olp_cap=cfg.path_budget / pp["t_free"],
+             olp_rhos=" and ".join(f"{r:.2f}" for r in cfg.path_rhos), olp_line=pp["body"]["at_most"],
+             olp_written=pp_written(pred))
+    for g in stats:
+        v[f"olp_{g}"] = stats[g]
+        v[f"olp_{g}_ci"] = out["judged"][g]["ci"]
+        v[f"olp_{g}_verdict"] = WORDS.get(out["judged"][g]["verdict"], out["judged"][g]["verdict"])
+    for g, d in cells.items():
+        for rho, (t, e) in d.items():
+            v[f"olp_{g}_{round(rho * 100)}_grok"] = f"{int(e.sum())} of {len(e)}"
+    out["values"] = v
+    return out
+
+
+def pp_written(pred: dict | None) -> str:
+    """When a prediction file was written, in words (UTC)."""
+    w = (pred or {}).get("written_utc", "")
+    return w.replace("T", " ").replace("+00:00", " UTC") if w else "not written"
+
+
+def paths_figure(cfg: OneLaw, bp: dict, held: dict | None = None):
+    """T_grok against ρ per part held, every seed (grey: censored at the budget), beside the total-norm hold."""
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    colours = {"body": plots.OURS, "readout": PURPLE}
+    offs = {"body": -0.012, "readout": 0.012}
+    for g, d in bp["cells"].items():
+        xs, meds = [], []
+        for rho, (t, e) in sorted(d.items()):
+            ax.scatter([rho + offs[g]] * len(t), t, s=22, alpha=0.7,
+                       color=[colours[g] if o else "#999999" for o in e])
+            xs.append(rho + offs[g])
+            meds.append(path_time(t, e, cfg.path_budget))
+        ax.plot(xs, meds, "o-", ms=8, color=colours[g], label=f"{g} held (median; at the budget where past it)")
+    if held is not None and len(held["tab"]):
+        tab = held["tab"]
+        ax.plot(tab.rho, np.minimum(tab.T_km, cfg.hold_budget), "s:", color="#777777", ms=5,
+                label="every parameter held (section 3)")
+    if bp["pp"]:
+        tf = bp["pp"]["t_free"]
+        ax.axhline(tf, color="k", lw=0.8, label="free runs (median)")
+        ax.axhspan(tf / 2, tf * 2, color=plots.PAPER, alpha=0.08, label="within 2× of free")
+    ax.axhline(cfg.path_budget, color="#999999", lw=0.8, ls="--", label="budget")
+    ax.set(yscale="log", xlabel="held norm ρ = ‖part‖ / that part's $W_c$", ylabel="$T_\\mathrm{grok}$ (steps)",
+           title="Holding the body or the readout of paper 2's transformer")
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def path_rows(bp: dict) -> list[dict]:
+    """The two by-path prediction rows."""
+    if not bp["pp"]:
+        return []
+    pp, st = bp["pp"], bp["stats"]
+    text = {"body": ("transformer, body held alone (everything before the final LayerNorm): largest fold change of "
+                     "T_grok from free over ρ (paper 1 §7: a LayerNorm decouples scale from function)",
+                     f"≤ {pp['body']['at_most']:g}×"),
+            "readout": ("transformer, readout held alone (final LayerNorm's affine weights and head): "
+                        f"{pp['readout']['statistic']} (paper 1's delay law on weights that scale the logits)",
+                        f"≥ {pp['readout']['at_least']:g}×")}
+    return [dict(claim=text[g][0], key=None, paper=text[g][1],
+                 ours=f"{st[g]:.2f}×" + (" (a cell past the budget counted at it)" if _capped(bp, g) else ""),
+                 **bp["judged"][g]) for g in ("body", "readout") if g in st]
+
+
+def _capped(bp: dict, g: str) -> bool:
+    from .. import fits
+
+    return any(not np.isfinite(fits.km_median(t, e)) for t, e in bp["cells"][g].values())
