@@ -174,6 +174,12 @@ PAPER = {
                         9.58, released=13.12, released_cv=2.47, lam2_never=(4, 10), lam2_t=(17400, 181200)),
     "p2_sgd": _c(2, "Remark 3.3; supplementary S6", "SGD (no momentum) vs AdamW at η = 1e-3, λ = 1: runs that "
                  "memorise or grok", "scripts/s6_sgd_vs_adamw.py; data/full_results8.json", (0, 5), adamw=(5, 5)),
+    # paper 2 proves its law for SGD (γ_eff = ηλ) and reads AdamW as contracting at least as fast (γ_eff ≥ ηλ):
+    # then no AdamW run's delay exceeds the plain-decay prediction ln(V_mem/V_post)/(2ηλ). The paper states no share;
+    # the row reads its statement as 'every run' (post hoc, with its rule: replicated ≥ 90 %, partly ≥ 50 %)
+    "p2_gamma_eff": _c(2, "Remark 3.3", "AdamW's effective contraction rate γ_eff ≥ ηλ: the share of grokked AdamW "
+                       "runs whose T_grok − T_mem is at or below ln(V_mem/V_post)/(2ηλ)",
+                       "README.md (S6: AdamW's contraction rate against 1 − 2ηλ)", 100.0, post_hoc=True),
     "p2_parity": _c(2, "supplementary S10", "sparse parity n ∈ {20, 30, 40}, k = 3, 25 000 training examples, "
                     "batch 256, '2-layer, d = 128' model: T_mem and T_grok (99 %, evaluated every 200 steps)",
                     "data/summary10_parity.json", dict(t_mem=200, t_grok=200, runs=15)),

@@ -758,18 +758,37 @@ def bridge(cfg: OneLaw, store) -> dict:
     out = dict(arms=arms, once=once, hold=hold, t_free=t_free, el=el, values={})
     if len(once) and len(hold):
         t1_once = float(once.loc[once.rho == 1.0, "T_median"].iloc[0])
-        once["log law"] = t1_once + np.log(once.rho) / el
         fit = alpha_fit(arms["hold"], [r for r in arms["hold"] if r <= 1.25])
         t1_hold = float(hold.loc[hold.rho == 1.0, "T_median"].iloc[0])
         out.update(t1_once=t1_once, t1_hold=t1_hold, fit=fit)
-        out["values"] = dict(ol_once_hi=float(once.T_median.iloc[-1] - t1_once),
-                             ol_once_lo=float(once.T_median.iloc[0] - t1_once),
+        paired = {rho: paired_shift(arms["once"][rho], arms["once"][1.0]) for rho in once.rho}
+        once["shift from ρ 1 (paired)"] = [paired[r][0] for r in once.rho]
+        once["shift 95 % CI"] = [f"[{paired[r][1]:,.0f}, {paired[r][2]:,.0f}]" if np.isfinite(paired[r][1]) else "—"
+                                 for r in once.rho]
+        once["shift predicted, ln ρ/ηλ"] = np.log(once.rho) / el
+        hi, lo = paired[once.rho.iloc[-1]], paired[once.rho.iloc[0]]
+        out["values"] = dict(ol_once_hi=hi[0], ol_once_lo=lo[0],
+                             ol_once_hi_ci=f"[{hi[1]:,.0f}, {hi[2]:,.0f}]", ol_once_lo_ci=f"[{lo[1]:,.0f}, {lo[2]:,.0f}]",
+                             ol_once_pairs=min(len(arms["once"][r]) for r in once.rho),
+                             ol_once_x_hi=hi[0] / float(np.log(once.rho.iloc[-1]) / el),
+                             ol_once_x_lo=lo[0] / float(np.log(once.rho.iloc[0]) / el),
                              ol_once_pred_hi=float(np.log(once.rho.iloc[-1]) / el),
                              ol_once_pred_lo=float(np.log(once.rho.iloc[0]) / el),
                              ol_once_rho_hi=float(once.rho.iloc[-1]), ol_once_rho_lo=float(once.rho.iloc[0]),
                              ol_alpha59=fit["alpha"], ol_slope_exp=fit["alpha"] * t1_hold, ol_slope_log=1 / el,
                              ol_slope_x=fit["alpha"] * t1_hold * el)
     return out
+
+
+def paired_shift(recs: list[dict], ref: list[dict]) -> tuple:
+    """Per seed T_grok(arm) − T_grok(reference arm), seeds that grokked in both: (median, 95 % CI low, high).
+    The arms share their seeds' initial weights and splits, so the difference removes the seed's own pace."""
+    from .. import fits
+
+    t_ref = {r["spec"]["seed"]: r["summary"]["t_grok"] for r in ref if r["summary"]["t_grok"] is not None}
+    d = [r["summary"]["t_grok"] - t_ref[r["spec"]["seed"]] for r in recs
+         if r["summary"]["t_grok"] is not None and r["spec"]["seed"] in t_ref]
+    return fits.median_ci(np.array(d, float)) if d else (np.nan, np.nan, np.nan)
 
 
 def bridge_figure(b: dict):
