@@ -702,6 +702,7 @@ def held_transformer(cfg: OneLaw, pred: dict | None, free_recs: list, held_specs
                   ol_tf_n=sum(map(len, by_rho.values())),
                   ol_tf_grok=sum(r["summary"]["t_grok"] is not None for v in by_rho.values() for r in v),
                   ol_onset10=onset[0.1], ol_onset50=onset[0.5],
+                  **long_cost(cfg, [r for v in by_rho.values() for r in v]),
                   ol_tf_fin_min=float(full.T_median.min() / ht["t_free"]) if len(full) else np.nan,
                   ol_tf_fin_max=float(full.T_median.max() / ht["t_free"]) if len(full) else np.nan,
                   ol_tf_fin_rho=float(full.rho.max()) if len(full) else np.nan,
@@ -710,6 +711,21 @@ def held_transformer(cfg: OneLaw, pred: dict | None, free_recs: list, held_specs
                   ol_tf_story="; ".join(f"{', '.join(ks)} {WORDS[v]}" for v, ks in said.items() if ks))
     return dict(ht=ht, by_rho=by_rho, tab=tab, fit=fit, cen=cen, max_ratio=max_ratio, t_below=t_below, n_above=n_above,
                 above=above, onset=onset, verdict=verdict, values=values)
+
+
+LONG = dict(rhos=(1.30, 1.60), seeds=8, budget=200_000)   # the runs that would tell a steep law from a wall
+
+
+def long_cost(cfg: OneLaw, recs: list[dict]) -> dict:
+    """What the long cells (`LONG`: ρ 1.30 and 1.60 to 100x the free time, 8 seeds) would cost on one CPU core, at
+    the rate the stored held runs trained (member-steps per second of a batch's wall time), every run to its
+    budget (the upper bound; a run that groks stops sooner)."""
+    done = [r for r in recs if r["summary"].get("wall_s")]
+    rate = (sum(r["summary"]["steps_run"] for r in done) / sum(r["summary"]["wall_s"] / r["summary"]["members"]
+                                                               for r in done)) if done else np.nan
+    steps = len(LONG["rhos"]) * LONG["seeds"] * LONG["budget"]
+    return dict(ol_long_rhos=" and ".join(f"{r:.2f}" for r in LONG["rhos"]), ol_long_seeds=LONG["seeds"],
+                ol_long_budget=LONG["budget"], ol_long_rate=rate, ol_long_h=steps / rate / 3600)
 
 
 def held_figure(cfg: OneLaw, h: dict):
