@@ -28,7 +28,10 @@ GRIDS = {
     "03b_sparse_parity.ipynb": (dict(rhos=[0.95]), lambda specs: _held(specs) == {0.95}),
     "04_log_law.ipynb": (dict(wds=[0.5, 1.0], moduli=[29]),
                          lambda specs: 0.5 in {s["wd"] for s in specs} and 29 in {s["p"] for s in specs}),
-    "05_one_law.ipynb": (dict(rhos=[0.9, 1.2]), lambda specs: _held(specs, "transformer") == {0.9, 1.2}),
+    # `rhos` is the total-norm hold's grid; the holds of one part (clamp_group body / readout) keep their own
+    "05_one_law.ipynb": (dict(rhos=[0.9, 1.2]), lambda specs: _held(
+        [s for s in specs if s["clamp_group"] == "norm"], "transformer") == {0.9, 1.2} and _held(
+        [s for s in specs if s["clamp_group"] != "norm"], "transformer") == {0.85, 1.30}),
 }
 
 
