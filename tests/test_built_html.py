@@ -41,3 +41,26 @@ def test_the_book_says_what_it_was_built_from():
     text = re.sub(r"<[^>]+>", "", (HTML / "book" / "reproducibility.html").read_text())
     assert re.search(r"built from commit ([0-9a-f]{12}|not built from a git checkout)", text)
     assert "torch " in text and "Python 3." in text and "{{" not in text
+
+
+def test_search_finds_prose_not_the_folded_code():
+    """The search index is fed each page without its code cells' input: identifiers that appear only in code
+    (the pages' helper calls) find nothing, while the prose's words still find their pages."""
+    import json
+
+    text = (HTML / "searchindex.js").read_text()
+    terms = json.loads(text[text.index("(") + 1:text.rindex(")")])["terms"]
+    for code_only in ("short_error", "check_count", "glue_al"):    # stems of short_errors, check_counts, glue_all
+        assert not terms.get(code_only), f"{code_only!r} is indexed from a code cell"
+    for prose in ("grokk", "weight", "replic"):
+        assert terms.get(prose), f"{prose!r} is missing from the search index"
+
+
+def test_every_figure_has_alt_text_that_is_not_its_file_name():
+    missing = []
+    for page in PAGES:
+        for img in re.findall(r"<img[^>]*>", page.read_text(errors="replace")):
+            alt = re.search(r'alt="([^"]*)"', img)
+            if not alt or not alt.group(1).strip() or re.search(r"\.(png|jpe?g|svg)$", alt.group(1)):
+                missing.append(f"{page.relative_to(HTML)}: {img[:80]}")
+    assert not missing, missing[:5]
