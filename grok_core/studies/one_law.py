@@ -62,6 +62,10 @@ class OneLaw:
     path_rhos: tuple = (0.85, 1.30)
     path_seeds: int = 4
     path_budget: int = 20_000
+    # seeds added to the readout's cells after its row came out 'not resolved' at 4 seeds: the same prediction,
+    # written before them, scores them all (as for the new-λ MLP cell)
+    path_more: tuple = ("readout",)
+    path_more_seeds: int = 12
 
     def transformer(self) -> RunSpec:
         return log_law.transformer(self, self.p, self.lr, self.free_budget, wd=self.wd)
@@ -71,7 +75,7 @@ PRESETS = {
     "quick": OneLaw(p=23, lr=3e-3, d_embed=32, hidden=64, batch_size=128, log_every=50, free_budget=2500,
                     stop_chance_steps=1000, free_seeds=2, rhos=(0.85, 1.15), t_int=200, hold_seeds=2,
                     hold_budget=2500, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, mlp_more_seeds=2, range_cells=((6e-3, 5.0),), range_seeds=2,
-                    range_budget=1500, path_seeds=2, path_budget=2500, chapter1="quick",
+                    range_budget=1500, path_seeds=2, path_budget=2500, path_more_seeds=3, chapter1="quick",
                     chapter2="quick"),
     "book": OneLaw(),
     "paper": OneLaw(free_seeds=10, hold_seeds=10, chapter1="paper", chapter2="paper"),
@@ -141,9 +145,16 @@ def by_path(cfg: OneLaw, wcs: dict) -> list[RunSpec]:
             for g in cfg.path_groups for rho in cfg.path_rhos for s in range(cfg.path_seeds)]
 
 
+def by_path_more(cfg: OneLaw, wcs: dict) -> list[RunSpec]:
+    """The `path_more` parts' cells past the predicted seeds, up to `path_more_seeds` per cell."""
+    return [s.replace(seed=k) for s in by_path(cfg, wcs) if s.clamp_group in cfg.path_more and s.seed == 0
+            for k in range(cfg.path_seeds, cfg.path_more_seeds)]
+
+
 PREDICTED = ("held transformer", "MLP at a new λ", "MLP at a new λ, more seeds")
 RANGE = "MLP outside the grid's ηλ"      # predicted in its own file, written after the first predictions
 PATHS = "transformer held by path"       # predicted in its own file too
+PATHS_MORE = "transformer held by path, more seeds"
 CHOICES = {"chapter1": tuple(critical_norm.PRESETS), "chapter2": tuple(pinned_norm.PRESETS)}     # fields whose value names something: checked by coerce
 
 
@@ -164,12 +175,14 @@ def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: 
         wcs = {g: part_wc(free_records, g) for g in cfg.path_groups}
         if all(math.isfinite(v) for v in wcs.values()):
             out[PATHS] = by_path(cfg, wcs)
+            out[PATHS_MORE] = by_path_more(cfg, wcs)
     if gate and store is not None and not prediction_path(store, nearest_preset(cfg), cfg).exists():
         out = {k: v for k, v in out.items() if k not in PREDICTED}
     if gate and store is not None and not range_prediction_path(store, nearest_preset(cfg), cfg).exists():
         out.pop(RANGE, None)
     if gate and store is not None and not path_prediction_path(store, nearest_preset(cfg), cfg).exists():
         out.pop(PATHS, None)
+        out.pop(PATHS_MORE, None)
     return out
 
 
