@@ -1045,7 +1045,7 @@ def held_paths(cfg: OneLaw, pred: dict | None, specs: list, recs: list) -> dict:
                                          unit="×")
     out["stats"] = stats
     v = {f"olp_wc_{g}": w for g, w in pp["wc"].items()}
-    v.update(olp_seeds=cfg.path_seeds, olp_budget=cfg.path_budget, olp_cap=cfg.path_budget / pp["t_free"],
+    v.update(olp_seeds=cfg.path_seeds, olp_more_seeds=cfg.path_more_seeds, olp_budget=cfg.path_budget, olp_cap=cfg.path_budget / pp["t_free"],
              olp_rhos=" and ".join(f"{r:.2f}" for r in cfg.path_rhos), olp_line=pp["body"]["at_most"],
              olp_written=pp_written(pred))
     for g in stats:
