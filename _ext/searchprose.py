@@ -41,16 +41,13 @@ def _section_title(node) -> str:
 
 def figure_alt(app, doctree: nodes.document) -> None:
     """Alt text for every image whose alt is missing or merely its file name."""
-    count: dict = {}
     images = [im for im in doctree.findall(nodes.image) if not im.get("alt") or im.get("alt") == im.get("uri")]
-    for im in images:
-        title = _section_title(im.parent) or "this page"
-        count[title] = count.get(title, 0) + 1
+    titles = [_section_title(im.parent) or "this page" for im in images]
     seen: dict = {}
-    for im in images:
-        title = _section_title(im.parent) or "this page"
+    for im, title in zip(images, titles):
         seen[title] = seen.get(title, 0) + 1
-        im["alt"] = f"Figure: {title}" + (f" ({seen[title]} of {count[title]})" if count[title] > 1 else "")
+        n = titles.count(title)
+        im["alt"] = f"Figure: {title}" + (f" ({seen[title]} of {n})" if n > 1 else "")
 
 
 def setup(app):

@@ -26,6 +26,17 @@ def cell_budget(t_free: float, rho: float, cap: int, floor: int, factor: float =
     return int(min(cap, max(floor, math.ceil(factor * t_free * math.exp(alpha * (rho - 1))))))
 
 
+def norm_at_grok(record: dict, names) -> float:
+    """‖tensors `names`‖ together at the run's T_grok, from the stored per-tensor norm curves; nan if it did not
+    grok."""
+    t = record["summary"]["t_grok"]
+    if t is None:
+        return math.nan
+    c = record["curves"]
+    i = int(np.searchsorted(c["step"], t))
+    return float(math.sqrt(sum(float(c["norm_" + k][i]) ** 2 for k in names)))
+
+
 def held_cell(base: RunSpec, seeds, wc: float, t_free: float, rho: float, t_int: int, cap: int, floor: int,
               mode: str = "hold", group: str = "norm", **changes) -> list[RunSpec]:
     """The control's seeds held (or rescaled once) at ρ·Wc from t_int on; [] when the control has no Wc."""

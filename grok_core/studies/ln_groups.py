@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..protocol import norm_at_grok
 from ..specs import RunSpec
 
 
@@ -60,12 +61,7 @@ def control(cfg: GroupHolds) -> list[RunSpec]:
 
 def group_norm_at_grok(record: dict, group: str) -> float:
     """‖group‖ at the run's T_grok, from the stored per-tensor norm curves; nan if it did not grok."""
-    t = record["summary"]["t_grok"]
-    if t is None:
-        return math.nan
-    c = record["curves"]
-    i = int(np.searchsorted(c["step"], t))
-    return float(math.sqrt(sum(float(c["norm_" + k][i]) ** 2 for k in GROUP_TENSORS[group])))
+    return norm_at_grok(record, GROUP_TENSORS[group])
 
 
 def group_wc(records: list[dict], group: str) -> float:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..protocol import norm_at_grok
 from ..specs import RunSpec
 from . import critical_norm, pinned_norm
 from . import log_law              # paper 2's transformer protocol, as chapter 4 runs it
@@ -126,15 +127,8 @@ def part_wc(records: list[dict], group: str) -> float:
     """W_c of one part of the model (a clamp group): the median over grokked seeds of the part's norm at T_grok,
     from the stored per-tensor norm curves (nan when none grokked)."""
     from ..models import build, clamp_names
-
-    vals = []
-    for r in records:
-        if r is None or r["summary"]["status"] != "grokked":
-            continue
-        names = clamp_names(build(RunSpec.from_dict(r["spec"])), group)
-        c = r["curves"]
-        i = int(np.searchsorted(c["step"], r["summary"]["t_grok"]))
-        vals.append(math.sqrt(sum(float(c["norm_" + k][i]) ** 2 for k in names)))
+    vals = [norm_at_grok(r, clamp_names(build(RunSpec.from_dict(r["spec"])), group)) for r in records
+            if r is not None and r["summary"]["status"] == "grokked"]
     return float(np.median(vals)) if vals else math.nan
 
 
@@ -446,26 +440,12 @@ def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: f
 
     path = prediction_path(store, preset, cfg)
     studies = plan(cfg, store, gate=False)
-    new = studies.get("held transformer", []) + studies["MLP at a new λ"]
-    if path.exists():
-        out = json.loads(path.read_text())
-        if "held transformer" in studies and sorted(s.run_id for s in new) != out["new_run_ids"]:
-            raise RuntimeError(f"{path} predicts other runs than this configuration plans: it was written for "
-                               "another configuration")
-        return out
-    if "held transformer" not in studies or any(store.get(s) is None for s in studies["MLP lr × λ grid"]):
-        return None
-    if any(store.get(s) is not None for s in new):
-        raise RuntimeError(f"{path} is missing but some of the runs it predicts are stored: a prediction must be "
-                           "written before its runs exist")
-    free_recs = [store.get(s) for s in studies["free transformer"]]
-    grid_recs = [store.get(s) for s in studies["MLP lr × λ grid"]]
-    out = predict(cfg, free_recs, grid_recs, alpha, ln_bound)
-    out["new_run_ids"] = sorted(s.run_id for s in new)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out["written_utc"] = _now_utc()           # the runs' records carry their start; tests/test_provenance.py compares
-    path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
-    return out
+    if "held transformer" not in studies:           # the free runs that give W_c are not all stored yet
+        return json.loads(path.read_text()) if path.exists() else None
+    free, grid = studies["free transformer"], studies["MLP lr × λ grid"]
+    return _write_once(path, studies["held transformer"] + studies["MLP at a new λ"], free + grid, store,
+                       lambda: predict(cfg, [store.get(s) for s in free], [store.get(s) for s in grid], alpha,
+                                       ln_bound))
 
 
 # ---- the chapter's tables
