@@ -191,15 +191,28 @@ def test_ln_ablation_book_plan_is_the_stored_chapter_3():
     from grok_core.studies import ln_ablation
     store = Store("results")
     studies = ln_ablation.plan(ln_ablation.PRESETS["book"], store)
+    auth = all(store.get(s) is not None for s in studies["the authors' attention model: control"])
     assert {k: len(v) for k, v in studies.items()} == {
         "MLP controls": 16, "attention controls": 4, "attention with LN across fractions": 16, "MLP W2 held": 32,
         "MLP held": 64, "attention held": 16, "attention held, the authors' budgets": 16,
+        "attention held, past the authors' budget": 1, "the authors' attention model: control": 4,
         "attention with LN, group held": 8, "group holds: control": 8,
-        "group holds: held": 72}
+        "group holds: held": 72, **({"the authors' attention model: held": 16} if auth else {})}
+    growing = {"attention held, past the authors' budget", "the authors' attention model: control",
+               "the authors' attention model: held"}   # planned with their cost; trained as CPU time allows
     for name, specs in studies.items():
-        assert all(store.get(s) is not None for s in specs), name
+        if name not in growing:
+            assert all(store.get(s) is not None for s in specs), name
     assert {s.clamp_group for s in studies["MLP W2 held"]} == {"W2"}
     assert {s.clamp_group for s in studies["attention with LN, group held"]} == {"W_U"}
+    # the authors' model: their positional init and readout, their budgets per ρ, t_int 600
+    ctl = studies["the authors' attention model: control"]
+    assert {(s.pos_init, s.readout_eq, s.max_steps) for s in ctl} == {(0.1, True, 40_000)}
+    for s in studies.get("the authors' attention model: held", []):
+        assert (s.pos_init, s.readout_eq, s.t_int, s.max_steps) == (0.1, True, 600, ln_ablation.PRESETS["book"].attn_long[s.rho])
+    past = studies["attention held, past the authors' budget"]
+    assert [(s.rho, s.seed, s.max_steps) for s in past] == [(1.00, 1, 120_000)]
+    assert past[0].run_id in {s.run_id for s in studies["attention held"]}     # the same run, trained on
 
 
 def test_out_of_range_cells_are_planned_only_after_their_own_prediction(tmp_path):
