@@ -102,6 +102,11 @@ PAPER = {
                        7.49, ci=(7.16, 7.69), r2=0.996),
     "wc_pscan_exponent": _c(1, "§6", "k of Wc ∝ p^k over the p-scan's free controls (p 31–71): 'Wc(p) ∝ p^0.44'",
                             "paper/main.tex §6; data/pscan/results_summary.json", 0.44, released=0.436, seeds=12),
+    "emb_pscan_exponent": _c(1, "§6", "k of ‖E‖_c ∝ p^k, ‖E‖_c the embedding's norm at T_grok of the p-scan's free "
+                             "controls (p 31–71; medians over grokked seeds, as released), least squares on log–log: "
+                             "'‖E‖_c ∝ p^0.47'", "paper/main.tex §6; data/pscan/results_summary.json (wnE_at_grok)",
+                             0.47, released=0.471, released_without={31: 0.710}, budget={31: 25_000, 41: 25_000, 53: 25_000,
+                             59: 25_000, 71: 30_000}, seeds=12),
     "alpha_per_p": _c(1, "§6", "the same slope fitted at each p alone", "paper/main.tex §6; data/pscan",
                       {41: 7.92, 53: 7.56, 59: 7.42, 71: 7.07}),
     # ---- paper 1 §7: LayerNorm and attention
@@ -191,7 +196,7 @@ PAPER = {
 # data/efflr, denserho, normint, tfnoln_long, tfnormint, parity results_summary.json: 16; data/pscan: 12;
 # data/grokfss/metrics: 20 per cell; paper 2's summary2/5/8: 10 / 5 / 5 per cell; summary3: 7 per modulus).
 for _k, _n in {"table1_lr1e-3": 16, "table1_lr8e-3": 16, "free_lr1e-3": 16, "alpha_dense_p59": 16, "norm_vs_lr": 16,
-               "oneshot_arm": 16, "hold_arm": 16, "oneshot_spread": 16, "hold_spread": 16, "alpha_shared": 12,
+               "oneshot_arm": 16, "hold_arm": 16, "oneshot_spread": 16, "hold_spread": 16, "alpha_shared": 12, "emb_pscan_exponent": 12,
                "alpha_per_p": 12, "alpha_attn_noln": 16, "attn_noln_t": 16, "attn_noln_wc": 16, "attn_noln_sat": 16,
                "attn_ln_groups": 16, "attn_ln_hold_max": 16, "parity_wc": 16, "parity_t": 16, "p2_lambda_fit": 10,
                "p2_norm_ratio_r": 7, "p2_eta_r2": 5, "p2_eta_slowest": 5, "p2_joint_grid": 5, "p2_sgd": 5}.items():

@@ -48,7 +48,8 @@ def paper1(repo: str) -> dict:
                            max_steps=int(z["max_steps"]), t_grok=[int(t) for t in tg],
                            norm_at_grok=[float(round(float(w), 4)) if t >= 0 and np.isfinite(w) else None
                                          for t, w in zip(tg, wn)]))
-    pscan = [dict(p=r["p"], seeds=r["seeds"], wn_at_grok=r["wn_at_grok"], T_grok_median=r["T_grok_median"])
+    pscan = [dict(p=r["p"], seeds=r["seeds"], budget=r["budget"], wn_at_grok=r["wn_at_grok"], wnE_at_grok=r["wnE_at_grok"],
+                  T_grok_median=r["T_grok_median"])
              for r in json.loads(_git(repo, "show", "HEAD:data/pscan/results_summary.json")) if r["arm"] == "none"]
     summaries = {}
     for f in ("data/efflr/results_summary.json", "data/tfnoln_long/results_summary.json"):

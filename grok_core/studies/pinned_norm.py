@@ -190,6 +190,68 @@ def overview(cfg: PinnedNorm, ctl_df: dict, ctl: dict, clamp_df, all_specs) -> d
     return dict(values=values, table=wc_table.round(2), note=note)
 
 
+def embedding_law(ctl_df: dict, store) -> dict:
+    """Paper 1 §6's ‖E‖_c ∝ p^k over the p-scan's free controls (post hoc): per p the median embedding norm at
+    T_grok over grokked seeds, k by least squares on log–log, its 95 % CI (seeds resampled within each p), k
+    without each p in turn; and the same read at the authors' control budgets (a run grokking after it counts as
+    not grokked there), which is how their released medians were taken."""
+    import numpy as np
+    import pandas as pd
+
+    from .. import claims, fits
+    from ..analysis import at_grok
+
+    c = claims.PAPER["emb_pscan_exponent"]
+    per = {}
+    for p, df in sorted(ctl_df.items()):
+        e = [at_grok(store.load(r), "norm_E") if st == "grokked" else np.nan for r, st in zip(df.run_id, df.status)]
+        per[p] = (np.asarray(e, float), np.where(df.status == "grokked", df.t_grok.astype(float), np.inf))
+    ps = list(per)
+
+    def k_of(cells, keep=None):
+        use = [(p, cs) for p, cs in zip(ps, cells) if keep is None or p != keep]
+        med = [(p, np.nanmedian(x)) for p, x in use if np.isfinite(x).any()]
+        if len(med) < 3:
+            return np.nan
+        return float(np.polyfit(np.log([m[0] for m in med]), np.log([m[1] for m in med]), 1)[0])
+
+    cut = lambda p, e, t: np.where(t <= c["budget"].get(p, np.inf), e, np.nan)
+    ours = [e for e, _ in per.values()]
+    theirs_budget = [cut(p, e, t) for p, (e, t) in per.items()]
+    out = {}
+    for tag, cells in (("ours", ours), ("cut", theirs_budget)):
+        k = k_of(cells)
+        lo, hi = fits.cell_bootstrap(cells, k_of) if np.isfinite(k) else (np.nan, np.nan)
+        out[tag] = dict(alpha=k, lo=lo, hi=hi, loo={p: k_of(cells, p) for p in ps})
+    tab = pd.DataFrame([dict(p=p, seeds=len(e), grokked=int(np.isfinite(e).sum()), E_c=np.nanmedian(e) if np.isfinite(e).any() else np.nan,
+                             grokked_by_their_budget=int(np.isfinite(x).sum()),
+                             E_c_by_their_budget=np.nanmedian(x) if np.isfinite(x).any() else np.nan,
+                             their_budget=c["budget"].get(p), k_without_p=out["ours"]["loo"][p],
+                             k_without_p_by_their_budget=out["cut"]["loo"][p])
+                        for (p, (e, _)), x in zip(per.items(), theirs_budget)])
+    o, t = out["ours"], out["cut"]
+    values = dict(pn_emb_k=o["alpha"], pn_emb_lo=o["lo"], pn_emb_hi=o["hi"], pn_emb_k_cut=t["alpha"],
+                  pn_emb_cut_lo=t["lo"], pn_emb_cut_hi=t["hi"], pn_emb_paper=c["value"],
+                  pn_emb_paper_without31=c["released_without"][31],
+                  pn_emb_without31=o["loo"].get(31, np.nan), pn_emb_cut_without31=t["loo"].get(31, np.nan),
+                  pn_emb_budget_31=c["budget"][31])
+    return dict(out=out, values=values, table=tab.round(dict(E_c=2, E_c_by_their_budget=2, k_without_p=2,
+                                                             k_without_p_by_their_budget=2)),
+                n=min(len(e) for e in ours) if ours else 0)
+
+
+def embedding_row(emb: dict) -> dict:
+    """The ‖E‖_c exponent's scorecard row (post hoc), read at the authors' control budgets, like for like."""
+    from .. import claims
+
+    c = claims.PAPER["emb_pscan_exponent"]
+    f = emb["out"]["cut"]
+    return dict(claim="‖E‖_c ∝ p^k over the p-scan's free controls, read at the authors' budgets (post hoc)",
+                key="emb_pscan_exponent", paper=f"{c['value']} (its data: {c['released']:.3f})",
+                ours="—" if f["alpha"] != f["alpha"] else f"{f['alpha']:.2f}",
+                **claims.judged_exponent(f, c["value"], emb["n"], "emb_pscan_exponent"))
+
+
 def matrix(cfg: PinnedNorm, clamp_df, table_specs) -> dict:
     """Table 1: median T_grok per (ρ, η), the two effects (geometric means) and the like-for-like ratios on the
     paper's rows η = 1e-3 and 8e-3."""
