@@ -158,8 +158,11 @@ def scorecard(rows: list[dict], glue_as: str | None = "scorecard", verdicts: tup
 
 def glance(df: pd.DataFrame, verdicts: tuple = claims.VERDICTS) -> str:
     """One sentence for a chapter's opening: how many of its scorecard's claims (rows sharing a claim_id count
-    once, by their first row) came out each way, naming those that did not come out as the first verdict."""
-    first = df.drop_duplicates("claim_id")
+    once, by their first row) came out each way, naming those that did not come out as the first verdict; rows
+    testing our own designs (`own`) are counted apart, as the report counts them."""
+    own = df.own.astype(bool) if "own" in df else pd.Series(False, index=df.index)
+    first = df[~own].drop_duplicates("claim_id")
+    n_own = df[own].claim_id.nunique()
     counts = first.verdict.value_counts()
     parts = [f"{counts[v]} {v}" for v in verdicts if counts.get(v, 0)]
     missed = [f"{r.claim} ({r.verdict})" for r in first.itertuples() if r.verdict not in (verdicts[0], "not resolved")]
@@ -167,6 +170,8 @@ def glance(df: pd.DataFrame, verdicts: tuple = claims.VERDICTS) -> str:
     text = f"{len(first)} {noun} scored on this page: " + ", ".join(parts) + "."
     if missed:
         text += " Those that came out otherwise: " + "; ".join(missed) + "."
+    if n_own:
+        text += f" {n_own} more {'rows test' if n_own > 1 else 'row tests'} a design of our own, not counted."
     return text
 
 

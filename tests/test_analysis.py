@@ -62,3 +62,9 @@ def test_glance_counts_each_claim_once_and_names_the_ones_that_came_out_otherwis
     assert "c (not replicated)" in text and "second row" not in text and "b (" not in text
     assert glance(df.assign(verdict=["held", "failed", "held", "held"]), ("held", "partly", "failed")).startswith(
         "3 predictions scored on this page: 3 held.")
+    # a row testing our own design is counted apart, whatever its verdict, and never named as a paper's claim
+    own = pd.concat([df.assign(own=False), pd.DataFrame([dict(claim="ours", claim_id="o", verdict="not replicated",
+                                                               own=True)])])
+    text = glance(own)
+    assert text.startswith("3 claims scored on this page") and "ours (" not in text
+    assert text.endswith("1 more row tests a design of our own, not counted.")

@@ -153,6 +153,19 @@ def attn_past(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
             if s.rho in cfg.attn_past and s.seed in cfg.attn_past_seeds and cfg.attn_past[s.rho] > s.max_steps]
 
 
+def past_text(cfg: LnAblation, past_df) -> str:
+    """What the runs trained on past the authors' budget did, in words (glued)."""
+    if not cfg.attn_past:
+        return "no run was trained past the authors' budget"
+    if not len(past_df):
+        return "the run trained on past the authors' budget is not stored yet"
+    out = []
+    for r in past_df.itertuples():
+        out.append(f"seed {r.seed} at ρ = {r.rho:.2f} " + (f"grokked at {int(r.t_grok):,} steps" if r.status == "grokked"
+                                                          else f"had not grokked by {int(r.steps_run):,} steps"))
+    return "; ".join(out)
+
+
 def auth_held(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
     """The authors' attention model held at ρ·W_c (W_c, T_free of its own control) from t_int 600, each cell at the
     authors' budget for its ρ (our budget rule where they give none)."""
@@ -432,12 +445,25 @@ def authors_attention(cfg: LnAblation, ctl_df, held_df) -> dict:
     if tab is not None:
         tab["paper"] = tab.rho.map(lambda r: P["attn_noln_t"]["value"].get(round(r, 2), np.nan))
     values = {f"ln_auth_{m}_{k}": f[k] for m, f in fit.items() for k in ("alpha", "lo", "hi")}
-    values.update(ln_auth_wc=wc, ln_auth_tfree=c_med, ln_auth_ctl_seeds=len(ctl_df), ln_auth_seeds=cfg.auth_seeds,
+    values.update(ln_auth_wc=wc, ln_auth_tfree=c_med, ln_auth_tfree_paper=P["attn_noln_tfree"]["value"], ln_auth_ctl_seeds=len(ctl_df), ln_auth_seeds=cfg.auth_seeds,
                   ln_auth_runs=len(held_df), ln_auth_sat=sat, ln_auth_missing=len(left), ln_auth_cost_h=cost_h,
                   ln_auth_censored=int((held_df.status == "censored").sum()) if len(held_df) else 0,
                   ln_auth_done=", ".join(f"{r:.2f}" for r, d in done.items() if d) or "none",
                   ln_auth_left=", ".join(f"{r:.2f}" for r, d in done.items() if not d) or "none")
-    return dict(ctl=ctl, fit=fit, tab=tab, values=values, ctl_df=ctl_df, df=held_df, complete=done,
+    f, c = fit["median"], fit["censored"]
+    values["ln_auth_fit_text"] = (
+        f"paper 1's estimator gives α₂ = {f['alpha']:.1f} [{f['lo']:.1f}, {f['hi']:.1f}] and the censored regression "
+        f"{c['alpha']:.1f} [{c['lo']:.1f}, {c['hi']:.1f}]" if fit_ok and np.isfinite(f["alpha"]) else
+        "α₂ waits for its cells to be complete")
+    values["ln_auth_sat_text"] = (f"its median at ρ = {sat_rho:.2f} is {sat:.2f} of the line extrapolated" if sat_ok
+                                  else f"the saturation cell at ρ = {sat_rho:.2f} is not trained yet")
+    values["ln_auth_ctl_text"] = (f"its free control groks at a median of {c_med:,.0f} steps with W_c = {wc:.2f}"
+                                  if ctl_done else "its free control is not trained yet")
+    values["ln_auth_cost_text"] = (f"{len(left)} runs are left to train, at most {cost_h:.1f} CPU-core hours at "
+                                   "this machine's rate if each ran to its full budget (runs that grok stop sooner)"
+                                   if left else "every planned run is stored")
+    line = (lambda r: float(np.exp(f["intercepts"][0] + f["alpha"] * r))) if fit_ok and np.isfinite(f["alpha"]) else None
+    return dict(ctl=ctl, fit=fit, tab=tab, values=values, ctl_df=ctl_df, df=held_df, complete=done, line=line,
                 rows=dict(tfree=(c_med, c_lo, c_hi, len(ctl_df)), wc=(wc, w_lo, w_hi, len(ok)),
                           sat=(sat, s_lo, s_hi, s_n), n=min((int(np.isclose(held_df.rho, r).sum()) if len(held_df)
                                                             else 0) for r in fit_rhos)),
@@ -495,7 +521,7 @@ def _seeds_text(cfg: LnAblation) -> str:
     return f"{common} seeds" + (f" ({other}, whose other seeds keep our first budget)" if other else "")
 
 
-def attention_figure(cfg: LnAblation, d: dict):
+def attention_figure(cfg: LnAblation, d: dict, title: str = "Attention without LayerNorm, at the authors' budgets"):
     """Each run's T_grok (or its budget, if censored), the cells' medians, the fit over paper 1's range carried on
     dashed beyond it, and paper 1's medians."""
     import matplotlib.pyplot as plt
@@ -505,7 +531,7 @@ def attention_figure(cfg: LnAblation, d: dict):
 
     tab, df = d["tab"], d["df"]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    if len(tab):
+    if tab is not None and len(tab):
         ok, cens = df[df.status == "grokked"], df[df.status == "censored"]
         ax.scatter(ok.rho - 0.006, ok.t_grok, s=12, color=plots.OURS, alpha=0.45, label="ours: one run")
         if len(cens):
@@ -524,7 +550,7 @@ def attention_figure(cfg: LnAblation, d: dict):
     ax.plot(list(pv), list(pv.values()), "x", color=plots.PAPER, ms=9,
             label=f"paper 1: medians (α₂ = {claims.PAPER['alpha_attn_noln']['value']})")
     ax.set(yscale="log", xlabel="held norm ρ (× W_c)", ylabel="$T_\\mathrm{grok}$ (steps)",
-           title="Attention without LayerNorm, at the authors' budgets")
+           title=title)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -730,8 +756,9 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict, auth: dict | None = None) ->
     ctl = attn.get("ctl_df")
     if ctl is not None and len(ctl):
         c_med, c_lo, c_hi = fits.median_ci(grok_times(ctl))
-        first.append(dict(claim="attention without LN: free control, median T_grok (our model: the authors' "
-                               "differs in its positional init and readout)", key="attn_noln_tfree",
+        first.append(dict(claim="attention without LN: free control, median T_grok" + (
+                               " (our model: the authors' differs in its positional init and readout)"
+                               if auth is None else ""), key="attn_noln_tfree",
                          paper=f"{P['attn_noln_tfree']['value']:,.0f}", ours=f"{c_med:,.0f}",
                          **claims.judged(claims.verdict, c_med, c_lo, c_hi, len(ctl), "attn_noln_tfree",
                                          P["attn_noln_tfree"]["value"], fmt=",.0f")))
@@ -741,7 +768,7 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict, auth: dict | None = None) ->
         rows += authors_rows(auth)
         rows += [dict(r, claim="our first attention model (positions at d^-1/2, p outputs): "
                                + r["claim"].removeprefix("attention without LN: "),
-                      own=True, claim_id="first model: " + (r.get("claim_id") or r["claim"])) for r in first]
+                      own=True, claim_id="first model: " + (r.get("claim_id") or r["key"])) for r in first]
     rows += [
         dict(claim="attention with LN: total ‖W‖ at T_grok is not concentrated (CV across fractions)",
              key="attn_ln_total_cv", paper=f"CV ≥ {total_min} %", ours=num(v["ln_cv_total"], ".1f", " %"),

@@ -331,7 +331,7 @@ def frontier_figure(d: dict):
     ax.errorbar(ok.wd, ok.wc, yerr=[ok.wc - ok.ci_lo, ok.ci_hi - ok.wc], fmt="o-", color=plots.OURS, capsize=3,
                 label="ours: median, 95 % CI")
     ax.plot(list(P["value"]), list(P["value"].values()), "x--", color=plots.PAPER, ms=8, label="paper 1's data")
-    ax.set(xscale="log", xlabel="weight decay λ", ylabel="‖W‖ at $T_\mathrm{grok}$",
+    ax.set(xscale="log", xlabel="weight decay λ", ylabel=r"‖W‖ at $T_\mathrm{grok}$",
            title="Weight decay sets the grokking norm")
     ax.legend()
     if d["front"]:
@@ -344,7 +344,7 @@ def frontier_figure(d: dict):
         hw, ht = zip(*d["held"])
         ax_f.plot(hw, ht, "s", color="#2a9d8f", ms=7,
                   label="held at ρ·Wc (λ = 1)")
-    ax_f.set(yscale="log", xlabel="‖W‖ at $T_\mathrm{grok}$ (held: ρ·Wc)", ylabel="median $T_\mathrm{grok}$ (steps)",
+    ax_f.set(yscale="log", xlabel=r"‖W‖ at $T_\mathrm{grok}$ (held: ρ·Wc)", ylabel=r"median $T_\mathrm{grok}$ (steps)",
              title="The clamp lies on the frontier")
     ax_f.legend(fontsize=8)
     fig.tight_layout()
