@@ -107,6 +107,11 @@ PAPER = {
                              "'‖E‖_c ∝ p^0.47'", "paper/main.tex §6; data/pscan/results_summary.json (wnE_at_grok)",
                              0.47, released=0.471, released_without={31: 0.710}, budget={31: 25_000, 41: 25_000, 53: 25_000,
                              59: 25_000, 71: 30_000}, seeds=12),
+    "layer_share_drift": _c(1, "§5", "per-layer norm fractions (embedding, hidden, output) 'still drift over training "
+                            "by as much (maximum shift ≈ 0.06)' under the held clamp 'as in free training (≈ 0.06)': "
+                            "the ratio held / free of the largest shift (we read a fraction as ‖layer‖² / ‖W‖² and the "
+                            "shift as its range from step 0 to T_grok; the paper defines neither)",
+                            "paper/main.tex §5 (no released analysis computes it)", 1.0, held=0.06, free=0.06),
     "alpha_per_p": _c(1, "§6", "the same slope fitted at each p alone", "paper/main.tex §6; data/pscan",
                       {41: 7.92, 53: 7.56, 59: 7.42, 71: 7.07}),
     # ---- paper 1 §7: LayerNorm and attention
@@ -167,7 +172,10 @@ PAPER = {
                         "scripts/s2_lambda_sweep_v2.py; data/summary2.json", (1182, 884), r2=0.971),
     "p2_lambda_never": _c(2, "§4.2–4.3", "λ at which no seed groks", "data/summary2.json", (0.001, 0.01, 5.0)),
     "p2_norm_ratio_r": _c(2, "§4.4", "Pearson r over runs of T_grok − T_mem against ln(V_mem/V_post)/(2ηλ), "
-                          "moduli 53–127", "scripts/s3_modulus_sweep_v2.py; data/summary3.json", 0.91, released=0.836),
+                          "moduli 53–127", "scripts/s3_modulus_sweep_v2.py; data/summary3.json", 0.91, released=0.836,
+                          # statistics of the same released runs that the paper does not state (post hoc rows):
+                          # r of deviations from each modulus's mean, and r over the seven per-modulus means
+                          released_within=0.158, released_means=0.957),
     "p2_eta_r2": _c(2, "§4.5", "R² of per-run T_grok on 1/η over every grokked run, η 1e-4…2e-3, λ = 1, budget "
                     "min(1e5·1e-3/η, 2e5), 5 seeds", "scripts/s5_eta_sweep_v2.py; data/summary5.json", 0.92),
     "p2_eta_slowest": _c(2, "§4.5", "η = 1e-4: seeds that grokked and the range of their T_grok",

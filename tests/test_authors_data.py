@@ -89,6 +89,12 @@ def test_paper2_moduli_correlation_in_its_data(p2):
     pred = np.array([math.log(r["V_at_mem"] / r["V_final"]) / (2 * r["eta"] * r["lam"]) for r in runs])
     assert np.corrcoef(delay, pred)[0, 1] == pytest.approx(P["p2_norm_ratio_r"]["released"], abs=0.0005)
     assert P["p2_norm_ratio_r"]["value"] - P["p2_norm_ratio_r"]["released"] > 0.05     # the text's 0.91 is not its data's
+    # the post hoc rows beside it: within each modulus (deviations from its mean), and over the per-modulus means
+    ps = np.array([r["p"] for r in runs])
+    dev = lambda x: x - np.array([x[ps == q].mean() for q in ps])
+    assert np.corrcoef(dev(delay), dev(pred))[0, 1] == pytest.approx(P["p2_norm_ratio_r"]["released_within"], abs=0.0005)
+    means = [(delay[ps == q].mean(), pred[ps == q].mean()) for q in np.unique(ps)]
+    assert np.corrcoef(*zip(*means))[0, 1] == pytest.approx(P["p2_norm_ratio_r"]["released_means"], abs=0.0005)
 
 
 def test_paper2_eta_sweep_r2_in_its_data(p2):

@@ -177,6 +177,7 @@ def paper_values() -> dict:
                 pp_lam_never=", ".join(f"{w:g}" for w in P["p2_lambda_never"]["value"]),
                 pp_eta_r2=P["p2_eta_r2"]["value"], pp_mod_r=P["p2_norm_ratio_r"]["value"],
                 pp_mod_r_released=P["p2_norm_ratio_r"]["released"],
+                pp_mod_r_within=P["p2_norm_ratio_r"]["released_within"], pp_mod_r_means=P["p2_norm_ratio_r"]["released_means"],
                 pp_sgd=f"{P['p2_sgd']['value'][0]} of {P['p2_sgd']['value'][1]}",
                 pp_sgd_adamw=f"{P['p2_sgd']['adamw'][0]} of {P['p2_sgd']['adamw'][1]}",
                 pp_grid_mean=G["value"], pp_grid_released=G["released"], pp_grid_cv=f"{100 * G['released_cv']:.0f} %",
@@ -252,8 +253,10 @@ def contraction_cell(cfg: LogLaw, frames: dict, records: dict) -> dict:
     med = (lambda a: float(np.nanmedian(a)) if np.isfinite(a).any() else np.nan)
     rs = np.array([contraction(records[rid]) for rid in ref.run_id])
     rs_grok = np.array([contraction(records[rid], to_end=False) for rid in ref.run_id])
+    ok = rs[np.isfinite(rs)]
+    lo, hi = fits.cell_bootstrap([ok], lambda c: float(np.median(c[0]))) if len(ok) else (np.nan, np.nan)
     return {"ll_r": med(rs), "ll_r_to_grok": med(rs_grok), "ll_r_theory": 1 - 2 * cfg.lr_ref * 1.0,
-            "ll_r_n": int(np.isfinite(rs).sum())}
+            "ll_r_n": int(np.isfinite(rs).sum()), "ll_r_lo": lo, "ll_r_hi": hi}
 
 
 def lambda_sweep(cfg: LogLaw, frames: dict) -> dict:
@@ -266,6 +269,9 @@ def lambda_sweep(cfg: LogLaw, frames: dict) -> dict:
     lo_w, hi_w = cfg.fit_wds
     part = lam[(lam.wd >= lo_w) & (lam.wd <= hi_w) & (lam.status == "grokked")]
     fit = inv_fit(part.wd, part.t_grok)
+    cells = [(g.wd.to_numpy(float), g.t_grok.to_numpy(float)) for _, g in part.groupby("wd")]
+    r2 = lambda cs: fits.ols(1 / np.concatenate([c[0] for c in cs]), np.concatenate([c[1] for c in cs]))[2]
+    fit["r2_lo"], fit["r2_hi"] = fits.cell_bootstrap(cells, r2) if len(cells) >= 2 else (np.nan, np.nan)
     # the theory's slope: T - T_mem = ln(V_mem/V_post) / (2ηλ)  ->  a = median ln(V_mem/V_post) / (2η)
     a_theory = float(np.median(np.log(part.V_mem / part.V_post)) / (2 * cfg.lr_ref)) if len(part) else np.nan
     values = {f"ll_lam_{k}": fit[k] for k in ("a", "b", "r2", "lo", "hi")}
@@ -376,6 +382,28 @@ def moduli(frames: dict, distinct, studies: dict) -> dict:
     le1 = (ratio <= 1).to_numpy(float)
     values["ll_adam_le1_lo"], values["ll_adam_le1_hi"] = (fits.cell_bootstrap([le1], lambda d: 100 * d[0].mean())
                                                           if len(le1) else (np.nan, np.nan))
+    # CIs (added after the runs): runs resampled within each modulus
+    by_p = [(g.prediction.to_numpy(float), g.delay.to_numpy(float)) for _, g in ok.groupby("p")]
+
+    def pooled(cs):
+        return stats.pearsonr(np.concatenate([c[0] for c in cs]), np.concatenate([c[1] for c in cs]))[0]
+
+    def within(cs):     # post hoc: r of each run's deviation from its modulus's mean
+        return stats.pearsonr(np.concatenate([c[0] - c[0].mean() for c in cs]),
+                              np.concatenate([c[1] - c[1].mean() for c in cs]))[0]
+
+    def means(cs):      # post hoc: r over the per-modulus means
+        return stats.pearsonr([c[0].mean() for c in cs], [c[1].mean() for c in cs])[0]
+    # post hoc: what drives the within-modulus r, each run's T_mem against its delay and its prediction
+    dev = lambda c: ok[c] - ok.groupby("p")[c].transform("mean")
+    values["ll_mod_tmem_delay"], values["ll_mod_tmem_pred"] = (
+        (stats.pearsonr(dev("t_mem"), dev("delay"))[0], stats.pearsonr(dev("t_mem"), dev("prediction"))[0])
+        if enough else (np.nan, np.nan))
+    for tag, f in (("", pooled), ("_within", within), ("_means", means)):
+        good = enough and len(by_p) > 2
+        values[f"ll_mod_r{tag}_value"] = float(f(by_p)) if good else np.nan
+        values[f"ll_mod_r{tag}_lo"], values[f"ll_mod_r{tag}_hi"] = (fits.cell_bootstrap(by_p, f) if good
+                                                                     else (np.nan, np.nan))
     if len(loo):
         j = int(np.argmax(np.abs(np.array(loo) - mod_r)))
         top = ok.iloc[j]
@@ -518,6 +546,23 @@ def r_verdict(ours: float, paper: float) -> str:
     return "replicated" if ours >= paper - 0.05 else ("partly" if ours >= paper - 0.15 else "not replicated")
 
 
+def contraction_verdict(ours: float, paper: float, tol: float = 2e-4) -> str:
+    """The fitted contraction factor: replicated within 2e-4 of the paper's (fixed before the runs)."""
+    if not np.isfinite(ours):
+        return "not measured"
+    return "replicated" if abs(ours - paper) <= tol else "not replicated"
+
+
+def share_ci(k: int, n: int) -> tuple[float, float]:
+    """Exact (Clopper–Pearson) 95 % CI of a share k / n, for the rows that count runs."""
+    from scipy import stats
+
+    if not n:
+        return np.nan, np.nan
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95)
+    return float(ci.low), float(ci.high)
+
+
 def share_verdict(percent: float) -> str:
     """A statement about every run, scored by the share that meets it: replicated at ≥ 90 %, partly at ≥ 50 %
     (written after the runs, for the γ_eff row)."""
@@ -547,15 +592,16 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
     s, s_ok = slow["slow"], slow["ok"]
     par2_none, par2_n = other["par2"]
     return [
-        dict(claim="contraction factor r (p = 97, ηλ = 1e-3)", key="p2_contraction", seeds=str(v.get("ll_r_n", "—")),
+        dict(claim="contraction factor r (p = 97, ηλ = 1e-3)", key="p2_contraction",
              paper=f"{P['p2_contraction']['value']:.5f} (1 − 2ηλ = {P['p2_contraction']['theory']})", ours=f"{r_med:.5f}",
-             verdict="not measured" if not np.isfinite(r_med) else
-             ("replicated" if abs(r_med - P["p2_contraction"]["value"]) <= 2e-4 else "not replicated")),
+             **claims.judged(contraction_verdict, r_med, v.get("ll_r_lo"), v.get("ll_r_hi"), v.get("ll_r_n", 0),
+                             "p2_contraction", P["p2_contraction"]["value"], fmt=".5f")),
         dict(claim="λ sweep: T = a/λ + b, slope a", key="p2_lambda_fit", paper=f"{P['p2_lambda_fit']['value'][0]}",
              ours=f"{fit['a']:.0f}", **claims.judged(claims.verdict, fit["a"], fit["lo"], fit["hi"], lam_n,
                                                      "p2_lambda_fit", P["p2_lambda_fit"]["value"][0], fmt=".0f")),
         dict(claim="λ sweep: R²", key="p2_lambda_fit", paper=f"{P['p2_lambda_fit']['r2']}", ours=f"{fit['r2']:.3f}",
-             seeds=claims.seeds(lam_n, "p2_lambda_fit"), verdict=r_verdict(fit["r2"], P["p2_lambda_fit"]["r2"])),
+             **claims.judged(r_verdict, fit["r2"], fit.get("r2_lo"), fit.get("r2_hi"), lam_n, "p2_lambda_fit",
+                             P["p2_lambda_fit"]["r2"], fmt=".3f")),
         dict(claim="η sweep (paper 2's budgets and seeds): R² of T_grok on 1/η", key="p2_eta_r2",
              paper=f"{P['p2_eta_r2']['value']}",
              ours=f"{efit['r2']:.3f}" + ("" if eta["complete"] else " (the runs stored so far; the sweep is under way)"),
@@ -563,8 +609,18 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
                 if eta["complete"] else dict(verdict="not measured"))),
         dict(claim="moduli: Pearson r, delay vs ln(V_mem/V_post)/(2ηλ)", key="p2_norm_ratio_r",
              paper=f"{P['p2_norm_ratio_r']['value']} (released data: {P['p2_norm_ratio_r']['released']})",
-             ours=f"{v['ll_mod_r']:.3f}", seeds=claims.seeds(v.get("ll_mod_seeds", "—"), "p2_norm_ratio_r"),
-             verdict=r_verdict(v["ll_mod_r"], P["p2_norm_ratio_r"]["value"])),
+             ours=f"{v['ll_mod_r']:.3f}",
+             **claims.judged(r_verdict, v["ll_mod_r"], v.get("ll_mod_r_lo"), v.get("ll_mod_r_hi"),
+                             v.get("ll_mod_seeds", 0), "p2_norm_ratio_r", P["p2_norm_ratio_r"]["value"], fmt=".2f")),
+        *[dict(claim=f"moduli, {what} (post hoc; a statistic of paper 2's released runs the paper does not state, "
+                     "judged by the moduli row's rule against it; not counted)", key="p2_norm_ratio_r", own=True,
+               claim_id=f"p2 moduli r {tag}", paper=f"its data: {P['p2_norm_ratio_r']['released' + tag]:.3f}",
+               ours=f"{v['ll_mod_r' + tag + '_value']:.3f}",
+               **claims.judged(r_verdict, v["ll_mod_r" + tag + "_value"], v.get("ll_mod_r" + tag + "_lo"),
+                               v.get("ll_mod_r" + tag + "_hi"), v.get("ll_mod_seeds", 0), "p2_norm_ratio_r",
+                               P["p2_norm_ratio_r"]["released" + tag], fmt=".2f"))
+          for tag, what in (("_within", "r within each modulus (deviations from its mean)"),
+                            ("_means", "r over the per-modulus means"))],
         dict(claim="paper 2's law pooled over every run of this chapter that memorised and grokked: Pearson r of "
                    "the delay on ln(V_mem/V_post)/(2ηλ), judged by the moduli row's rule (our test, post hoc)", key=None,
              paper=f"{P['p2_norm_ratio_r']['value']} (the paper's r over moduli)",
@@ -580,19 +636,23 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
                                 v["ll_adam_n"], "p2_gamma_eff", fmt=".0f", unit=" %"),
                 "seeds": f"{v['ll_adam_n']} runs (resampled as runs)"}),
         dict(claim="SGD fails where AdamW groks (η = 1e-3, λ = 1)", key="p2_sgd", seeds=claims.seeds(sgd_n, "p2_sgd"),
+             ci="SGD " + claims.ci_text(*share_ci(sgd_g, sgd_n), fmt=".2f") + " of runs grokking",
              paper=f"SGD {P['p2_sgd']['value'][0]}/{P['p2_sgd']['value'][1]}, "
                    f"AdamW {P['p2_sgd']['adamw'][0]}/{P['p2_sgd']['adamw'][1]}",
              ours=f"SGD {sgd_g}/{sgd_n}, AdamW {adam_g}/{adam_n}",
              verdict="replicated" if sgd_n and sgd_g == 0 and adam_n and adam_g > 0 else "not replicated"),
-        dict(claim="η = 1e-4 groks within paper 2's budget", key="p2_eta_slowest", seeds=claims.seeds(len(s), "p2_eta_slowest"),
+        dict(claim="η = 1e-4 groks within paper 2's budget", key="p2_eta_slowest",
              paper=f"{pe['grokked']} of {pe['seeds']}, T_grok {pe['t_min']:,}–{pe['t_max']:,}",
              ours=f"{len(s_ok)} of {len(s)}" + (f", T_grok {s_ok.t_grok.min():,.0f}–{s_ok.t_grok.max():,.0f}"
                                                 if len(s_ok) else ""),
-             verdict="not measured" if len(s) < pe["seeds"] else claims.verdict(len(s_ok) / len(s),
-                                                                                 pe["grokked"] / pe["seeds"])),
+             **(dict(verdict="not measured", seeds=claims.seeds(len(s), "p2_eta_slowest")) if len(s) < pe["seeds"] else
+                {**claims.judged(claims.verdict, len(s_ok) / len(s), *share_ci(len(s_ok), len(s)), len(s),
+                                 "p2_eta_slowest", pe["grokked"] / pe["seeds"]),
+                 "ci": claims.ci_text(*share_ci(len(s_ok), len(s))) + " of seeds grokking"})),
         dict(claim="sparse parity in paper 2's setting: no delay (runs grokking within one evaluation of memorising)",
              key="p2_parity", paper=f"{pp2['runs']} of {pp2['runs']} (T_mem = T_grok = {pp2['t_grok']})",
              seeds=f"{par2_n} runs / {pp2['runs']}",
+             ci=claims.ci_text(*share_ci(par2_none, par2_n)) + " of runs without a delay",
              ours=f"{par2_none} of {par2_n}",
              verdict="not measured" if not par2_n else "replicated" if par2_none == par2_n else
              "partly" if par2_none >= par2_n / 2 else "not replicated"),

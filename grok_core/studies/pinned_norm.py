@@ -369,6 +369,52 @@ def dense(cfg: PinnedNorm, clamp_df, dense_specs) -> dict:
     return dict(df=df, tab=tab, fit=fit, values=values, table=pd.DataFrame(fit).T.reindex(columns=FIT_COLS))
 
 
+def share_shift(record: dict) -> float:
+    """The largest range, from step 0 to T_grok, of a layer's share ‖layer‖² / ‖W‖² (embedding, hidden, output):
+    how far the clamp lets the norm move between layers; nan if the run did not grok."""
+    import numpy as np
+
+    t, c = record["summary"]["t_grok"], record["curves"]
+    if t is None:
+        return np.nan
+    m = c["step"] <= t
+    sq = np.stack([np.asarray(c["norm_" + k][m], float) ** 2 for k in ("E", "W1", "W2")])
+    f = sq / sq.sum(0)
+    return float((f.max(1) - f.min(1)).max())
+
+
+def layer_shares(cfg: PinnedNorm, d: dict, ctl_df, store) -> dict:
+    """Paper 1 §5 (post hoc): the layers' norm shares drift under the hold as in free training. Per run the largest
+    shift of a layer's share (share_shift); the dense sweep's held runs over its fit range against the free
+    control's; the row's ratio of medians with its 95 % CI (seeds resampled within each ρ cell and the control)."""
+    import numpy as np
+    import pandas as pd
+
+    from .. import claims, fits
+
+    held = d["df"][d["df"].rho <= cfg.fit_rho_max + 1e-9]
+    h = {rho: np.array([share_shift(store.load(r)) for r in g.run_id]) for rho, g in held.groupby("rho")}
+    f = np.array([share_shift(store.load(r)) for r in ctl_df.run_id])
+    stat = lambda cs: np.nanmedian(np.concatenate(cs[:-1])) / np.nanmedian(cs[-1])
+    ratio = stat(list(h.values()) + [f]) if h and np.isfinite(f).any() else np.nan
+    lo, hi = fits.cell_bootstrap(list(h.values()) + [f], stat) if np.isfinite(ratio) else (np.nan, np.nan)
+    c = claims.PAPER["layer_share_drift"]
+    tab = pd.DataFrame([dict(cell="free control", runs=len(f), median_shift=np.nanmedian(f), largest=np.nanmax(f))] +
+                       [dict(cell=f"held at ρ = {rho:.2f}", runs=len(x), median_shift=np.nanmedian(x),
+                             largest=np.nanmax(x)) for rho, x in h.items()])
+    held_med = np.nanmedian(np.concatenate(list(h.values()))) if h else np.nan
+    values = dict(pn_share_held=held_med, pn_share_free=np.nanmedian(f) if len(f) else np.nan, pn_share_ratio=ratio,
+                  pn_share_lo=lo, pn_share_hi=hi, pn_share_paper_held=c["held"], pn_share_paper_free=c["free"],
+                  pn_share_max=float(tab.largest.max()) if len(tab) else np.nan)
+    row = dict(claim=f"per-layer norm shares drift under the hold as in free runs: held / free largest shift "
+                     f"(ρ ≤ {cfg.fit_rho_max:.2f}, post hoc)", key="layer_share_drift",
+               paper=f"{c['value']:.2f} ({c['held']} / {c['free']})",
+               ours="—" if ratio != ratio else f"{ratio:.2f} ({held_med:.3f} / {np.nanmedian(f):.3f})",
+               **claims.judged(claims.verdict, ratio, lo, hi, min(len(x) for x in list(h.values()) + [f]) if h else 0,
+                               "layer_share_drift", c["value"]))
+    return dict(values=values, table=tab.round(3), row=row)
+
+
 def dense_figure(cfg: PinnedNorm, d: dict):
     import matplotlib.pyplot as plt
     import numpy as np
