@@ -26,11 +26,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (grokking-norm)" >/dev/null
 	touch $@
 
-# MathJax served from the book itself, so math renders offline (TOOLING.md); fetched from the npm registry.
+# MathJax served from the book itself, so math renders offline; fetched from the npm registry.
 $(MATHJAX):
 	rm -rf _assets/mathjax _assets/package && mkdir -p _assets
 	cd _assets && npm pack --silent mathjax@3.2.2 >/dev/null && tar -xzf mathjax-3.2.2.tgz \
 	  && mv package/es5 mathjax && rm -rf package mathjax-3.2.2.tgz
+	# keep what the pages load: the combined tex-svg.js, the TeX extensions it autoloads, the menu and its
+	# accessibility options (24 MB -> ~3.5 MB; the menu's speech output, which needs sre/, is left out)
+	cd _assets/mathjax && find . -mindepth 1 -maxdepth 1 ! -name tex-svg.js ! -name input ! -name ui ! -name a11y \
+	  -exec rm -rf {} + && find input -mindepth 1 -maxdepth 1 ! -name tex -exec rm -rf {} + \
+	  && find input/tex -mindepth 1 -maxdepth 1 ! -name extensions -exec rm -rf {} +
 
 # Execute each template into book/ with the chosen preset; runs found in results/ are not retrained.
 notebooks: $(STAMP)

@@ -64,3 +64,16 @@ def test_every_figure_has_alt_text_that_is_not_its_file_name():
             if not alt or not alt.group(1).strip() or re.search(r"\.(png|jpe?g|svg)$", alt.group(1)):
                 missing.append(f"{page.relative_to(HTML)}: {img[:80]}")
     assert not missing, missing[:5]
+
+
+def test_pages_load_no_icon_script_and_the_build_ships_only_the_mathjax_it_uses():
+    """The toolbar icons come from the theme's stylesheet and webfont (not the 1.5 MB fontawesome.js, which every
+    page loaded before: a page cost 4.6 MB, now 3.1 MB, measured by tools/page_weight.py); MathJax ships its
+    combined tex-svg.js with the extensions it autoloads (3.4 MB, not the package's 24 MB)."""
+    for page in PAGES:
+        assert "fontawesome.js" not in page.read_text(errors="replace"), page.name
+    css = (HTML / "_static" / "styles" / "pydata-sphinx-theme.css").read_text(errors="replace")
+    assert "fa-solid-900.woff2" in css and ".fa-magnifying-glass" in css     # the icons the toolbar draws
+    mj = HTML / "_static" / "mathjax"
+    assert (mj / "tex-svg.js").exists() and (mj / "input" / "tex" / "extensions").is_dir()
+    assert sum(f.stat().st_size for f in mj.rglob("*") if f.is_file()) < 5 * 2 ** 20
