@@ -160,13 +160,14 @@ def glance(df: pd.DataFrame, verdicts: tuple = claims.VERDICTS) -> str:
     """One sentence for a chapter's opening: how many of its scorecard's claims (rows sharing a claim_id count
     once, by their first row) came out each way, naming those that did not come out as the first verdict; rows
     testing our own designs (`own`) are counted apart, as the report counts them."""
-    own = df.own.astype(bool) if "own" in df else pd.Series(False, index=df.index)
+    predictions = tuple(verdicts) != tuple(claims.VERDICTS)     # a chapter scoring predictions of its own
+    own = (df.own.astype(bool) if "own" in df and not predictions else pd.Series(False, index=df.index))
     first = df[~own].drop_duplicates("claim_id")
     n_own = df[own].claim_id.nunique()
     counts = first.verdict.value_counts()
     parts = [f"{counts[v]} {v}" for v in verdicts if counts.get(v, 0)]
     missed = [f"{r.claim} ({r.verdict})" for r in first.itertuples() if r.verdict not in (verdicts[0], "not resolved")]
-    noun = "claims" if tuple(verdicts) == tuple(claims.VERDICTS) else "predictions"
+    noun = "predictions" if predictions else "claims"
     text = f"{len(first)} {noun} scored on this page: " + ", ".join(parts) + "."
     if missed:
         text += " Those that came out otherwise: " + "; ".join(missed) + "."

@@ -140,6 +140,27 @@ def test_no_table_cell_reads_nan_or_inf(page):
             assert not bad, f"{page.name}: table cells {bad[:3]}"
 
 
+STEP_HEADER = re.compile(r"T_grok|T_mem|T_free|Kaplan|steps|budget|delay", re.I)
+NOT_STEPS = re.compile(r"ratio|/|×|·|share|slope|α|r²|rate|per|log|ln|‖|norm|at T_|CV|%|^k\b", re.I)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_step_counts_in_tables_are_whole_numbers(page):
+    """A column of step counts (T_grok, T_mem, budgets, delays) shows whole steps: never '6,930.50'."""
+    nb = json.loads(page.read_text())
+    for c in nb["cells"]:
+        for o in c.get("outputs", []) if c["cell_type"] == "code" else []:
+            html = "".join(o.get("data", {}).get("text/html", ""))
+            for tab in re.findall(r"<table.*?</table>", html, flags=re.S):
+                heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", tab, flags=re.S)]
+                rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S) for r in re.findall(r"<tr.*?</tr>", tab, flags=re.S)]
+                for j, h in enumerate(heads):
+                    if not STEP_HEADER.search(h) or NOT_STEPS.search(h):
+                        continue
+                    bad = [r[j] for r in rows if len(r) == len(heads) and re.fullmatch(r"-?[\d,]+\.\d+", r[j].strip())]
+                    assert not bad, f"{page.name}: column {h!r} shows {bad[:3]}"
+
+
 PROSE_EXEMPT = {"00_quickstart.ipynb"}   # the engine's own walkthrough: it names the modules it walks through
 
 
