@@ -8,6 +8,8 @@ A figure a notebook cell drew has no alt text of its own (the renderer gives it 
 title of the section it sits in, "Figure: <section>", with its number within that section where there are more."""
 from __future__ import annotations
 
+import re
+
 from docutils import nodes
 from sphinx.search import IndexBuilder
 
@@ -41,7 +43,8 @@ def _section_title(node) -> str:
 
 def figure_alt(app, doctree: nodes.document) -> None:
     """Alt text for every image whose alt is missing or merely its file name."""
-    images = [im for im in doctree.findall(nodes.image) if not im.get("alt") or im.get("alt") == im.get("uri")]
+    images = [im for im in doctree.findall(nodes.image) if not im.get("alt") or im.get("alt") == im.get("uri")
+              or re.search(r"\.(png|svg|jpe?g)$", im.get("alt", ""))]
     titles = [_section_title(im.parent) or "this page" for im in images]
     seen: dict = {}
     for im, title in zip(images, titles):
@@ -53,4 +56,6 @@ def figure_alt(app, doctree: nodes.document) -> None:
 def setup(app):
     IndexBuilder.feed = _feed_prose
     app.connect("doctree-read", figure_alt)
+    # a figure pasted from another page (a glue directive) arrives after reading: name it when the page is written
+    app.connect("doctree-resolved", lambda app, doctree, docname: figure_alt(app, doctree))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -75,3 +75,30 @@ def predictions(book: str | Path, name: str = "predictions") -> pd.DataFrame:
         for r in json.loads(card) if card else []:
             rows.append(dict(page=page.stem, chapter=page_title(nb), **r))
     return _frame(rows)
+
+
+# The landing page's headline claims, per paper: (page, claim id) of a scorecard row, in the order shown. An
+# editorial choice of the claims each paper leads with; their figures and verdicts are the chapters' own.
+HEADLINES = {
+    "Paper 1: the weight norm sets the grokking timescale": [
+        ("01_critical_norm", "wc_by_frac_p59"), ("02_pinned_norm", "alpha_dense_p59"),
+        ("02_pinned_norm", "table1_lr1e-3"), ("02_pinned_norm", "table1_lr8e-3"),
+        ("03_layernorm_ablation", "attn_ln_hold_max"), ("03_layernorm_ablation", "alpha_attn_noln")],
+    "Paper 2: why grokking takes so long": [
+        ("04_log_law", "p2_contraction"), ("04_log_law", "p2_lambda_fit"), ("04_log_law", "p2_norm_ratio_r"),
+        ("04_log_law", "p2_sgd")],
+}
+
+
+def headlines(distinct: pd.DataFrame) -> pd.DataFrame:
+    """The HEADLINES rows of `distinct` (claims_of), with their paper and a link to the chapter's scorecard; a
+    headline whose chapter has not scored it yet is left out."""
+    rows = []
+    for paper, picks in HEADLINES.items():
+        for page, cid in picks:
+            hit = distinct[(distinct.page == page) & (distinct.claim_id == cid)]
+            if len(hit):
+                r = hit.iloc[0]
+                rows.append(dict(paper=paper, claim=f'<a href="{page}.html#scorecard">{r.claim}</a>',
+                                 figure=r.paper, ours=r.ours, ci=r.ci, verdict=r.verdict))
+    return pd.DataFrame(rows, columns=["paper", "claim", "figure", "ours", "ci", "verdict"])

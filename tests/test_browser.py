@@ -98,3 +98,47 @@ def test_page_reads_as_a_reader_sees_it(page, server, browser):
         if not target.exists():
             missing.append(href)
     assert not missing, f"internal links to missing files: {missing[:3]}"
+
+
+FIT = """() => {
+  const main = document.querySelector('article.bd-article') || document.querySelector('main');
+  const mw = main ? main.getBoundingClientRect().width : 0, wide = [];
+  for (const el of main ? main.querySelectorAll('table, img, mjx-container[display=true]') : []) {
+    let boxed = false;          // a wide table may scroll inside its own box
+    for (let p = el.parentElement; p && p !== main; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') { boxed = true; break; }
+    }
+    const w = el.getBoundingClientRect().width;
+    if (w > mw + 1 && !boxed) wide.push(`${el.tagName} ${Math.round(w)} px in ${Math.round(mw)} px`);
+  }
+  const open = Array.from(document.querySelectorAll('.cell_input'))
+    .filter(e => !(e.closest('details') && !e.closest('details').open) && e.checkVisibility()).length;
+  return {scroll: document.documentElement.scrollWidth, view: window.innerWidth, wide, open};
+}"""
+LAYOUT_PAGES = [p for p in PAGES if not REFRESH.search(p.read_text(errors="replace"))]
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_pages_fit_a_laptop_and_a_phone(width, server, browser):
+    """At 1366 px (a laptop) and 390 px (a phone) no page scrolls sideways and no table, figure or display
+    equation is wider than the text column unless it scrolls inside its own box; the report shows no open code
+    cell, and the landing page shows the tally and the headline claims."""
+    tab = browser.new_page(viewport={"width": width, "height": 900})
+    bad = []
+    for page in LAYOUT_PAGES:
+        rel = page.relative_to(HTML).as_posix()
+        tab.goto(f"{server}/{rel}", wait_until="networkidle", timeout=60000)
+        tab.evaluate(MATH_DONE)
+        r = tab.evaluate(FIT)
+        if r["scroll"] > r["view"] + 1:
+            bad.append(f"{rel}: the page scrolls sideways ({r['scroll']} px in {r['view']} px)")
+        bad += [f"{rel}: {w}" for w in r["wide"]]
+        if rel == "book/report.html" and r["open"]:
+            bad.append(f"{rel}: {r['open']} open code cells")
+        if rel == "book/intro.html":
+            text = tab.evaluate(VISIBLE_TEXT)
+            if not re.search(r"Of the \d+ claims of the two papers", text) or "The headline claims" not in text:
+                bad.append(f"{rel}: no tally or headline claims")
+    tab.close()
+    assert not bad, bad[:5]
