@@ -582,7 +582,10 @@ def mlp_law_figure(d: dict):
     lim = max(mlp.delay.max(), 10)
     xx = np.geomspace(50, lim * 1.5, 20)
     ax.plot(xx, xx, "--", color=plots.PAPER, label="paper 2's law: delay = prediction")
-    ax.set(xscale="symlog", yscale="log", xlim=(-3000, lim * 1.5), ylim=(50, lim * 1.5),
+    # negative predictions (the norm grew after T_mem) on a linear stretch around 0; few ticks, so none collide
+    ax.set_xscale("symlog", linthresh=1000)
+    ax.set_xticks([t for t in (-1000, 0, 1000, 10 ** 4, 10 ** 5, 10 ** 6) if t < lim * 1.5])
+    ax.set(yscale="log", xlim=(-3000, lim * 1.5), ylim=(50, lim * 1.5),
            xlabel="paper 2's prediction $\\ln(V_\\mathrm{mem}/V_\\mathrm{post})/(2\\eta\\lambda)$ (steps)",
            ylabel="$T_\\mathrm{grok} - T_\\mathrm{mem}$ (steps)", title="The MLP's norm does not contract to grok")
     ax.legend(loc="lower right")
