@@ -13,6 +13,7 @@ import sys
 
 import yaml
 
+from . import studies
 from .specs import RunSpec, grid
 
 
@@ -140,7 +141,7 @@ def main(argv=None) -> int:
     for name, what in (("plan", "list a chapter's runs by study, what the store lacks and what it costs"),
                        ("run", "train what a chapter's plan needs and the store lacks")):
         c = sub.add_parser(name, help=what)
-        c.add_argument("chapter", help="a study module: critical_norm, ln_groups, parity_p2")
+        c.add_argument("chapter", help="a chapter's study: " + ", ".join(sorted(studies.MODULES)))
         c.add_argument("--preset", default="book", help="quick | book | paper")
         c.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="change one preset field, e.g. --set seeds=4 --set 'moduli=[41, 59]'")

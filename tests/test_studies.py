@@ -271,3 +271,19 @@ def test_path_statistics_count_a_censored_median_at_its_budget():
     assert st["body"] == 2.0 and st["readout"] == 10.0
     assert one_law.at_least_verdict(st["readout"], 2.0) == "held"
     assert one_law.at_least_verdict(1.5, 2.0) == "partly" and one_law.at_least_verdict(0.9, 2.0) == "failed"
+
+
+def test_quickstart_is_a_study_whose_book_plan_is_the_stored_page(tmp_path):
+    """The quickstart's presets and arms live in its study module: the book plan, staged (free, then held at
+    ρ·W_c from the stored free runs), names exactly the runs the page reads, all stored."""
+    import numpy as np
+    from grok_core.studies import load, quickstart
+    store = Store("results")
+    cfg = quickstart.PRESETS["book"]
+    studies = load("quickstart").plan(cfg, store)
+    assert {k: len(v) for k, v in studies.items()} == {"free": cfg.seeds, "held": cfg.seeds}
+    assert all(store.get(s) is not None for v in studies.values() for s in v)
+    norms = [store.get(s)["summary"]["norm_at_grok"] for s in studies["free"]]
+    w_c = float(np.median([n for n in norms if n is not None]))
+    assert {s.clamp_target for s in studies["held"]} == {cfg.rho * w_c}
+    assert "held" not in quickstart.plan(cfg, Store(str(tmp_path)))        # no free runs stored: no W_c yet

@@ -13,7 +13,7 @@ import yaml
 MODULES = {"critical_norm": "critical_norm", "ln_groups": "ln_groups", "parity_p2": "parity_p2", "log_law": "log_law",
            "sparse_parity": "sparse_parity",
            "pinned_norm": "pinned_norm", "ln_ablation": "ln_ablation",
-           "one_law": "one_law"}
+           "one_law": "one_law", "quickstart": "quickstart"}
 
 
 def load(name: str):
