@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 P1 = "arXiv 2606.13753"   # The Weight Norm Sets the Grokking Timescale: A Causal Delay Law
 P2 = "arXiv 2603.13331"   # Why Grokking Takes So Long
 PAPERS = {1: (P1, "ClevixLab/critical-norm-grokking"), 2: (P2, "ClevixLab/grokking-norm-separation")}
@@ -395,3 +397,78 @@ def off_frontier_verdict(factor: float) -> str:
 
 def group_verdict(ours: float, paper: float) -> str:
     return verdict(ours, paper, GROUP_TIGHT, GROUP_LOOSE)
+
+
+# ---- the chapters' own rules (each chapter's scorecard names the one it uses; chapter 5's judge its predictions)
+
+
+def r_verdict(ours: float, paper: float) -> str:
+    """An R² or r: replicated within 0.05 of the paper's value or above it, partly within 0.15 (fixed before the runs)."""
+    if not np.isfinite(ours):
+        return "not measured"
+    return "replicated" if ours >= paper - 0.05 else ("partly" if ours >= paper - 0.15 else "not replicated")
+
+
+def contraction_verdict(ours: float, paper: float, tol: float = 2e-4) -> str:
+    """The fitted contraction factor: replicated within 2e-4 of the paper's (fixed before the runs)."""
+    if not np.isfinite(ours):
+        return "not measured"
+    return "replicated" if abs(ours - paper) <= tol else "not replicated"
+
+
+def share_verdict(percent: float) -> str:
+    """A statement about every run, scored by the share that meets it: replicated at ≥ 90 %, partly at ≥ 50 %
+    (written after the runs, for the γ_eff row)."""
+    if percent is None or not np.isfinite(percent):
+        return "not measured"
+    return "replicated" if percent >= 90 else ("partly" if percent >= 50 else "not replicated")
+
+
+def concentration_verdict(cv_pct: float) -> str:
+    """A concentration claim: replicated at a CV of at most 3 %, partly at most 6 % (fixed before the runs)."""
+    return ("not measured" if not np.isfinite(cv_pct) else
+            "replicated" if cv_pct <= 3 else "partly" if cv_pct <= 6 else "not replicated")
+
+
+def cv_verdict(cv: float, lo: float, hi: float) -> str:
+    """A concentrated norm: replicated inside or below the paper's range, partly within a factor 2."""
+    if cv != cv:
+        return "not measured"
+    return "replicated" if cv <= hi else ("partly" if cv <= 2 * hi else "not replicated")
+
+
+def ratio_verdict(measured: float, predicted: float) -> str:
+    """A predicted time: held within a factor 1.3 of the measured, partly within 2, else failed."""
+    if measured is None or math.isnan(measured):
+        return "not measured"
+    r = abs(math.log(measured / predicted))          # a cell that never grokked (∞) fails
+    return "held" if r <= math.log(1.3) else ("partly" if r <= math.log(2.0) else "failed")
+
+
+def alpha_verdict(alpha: float, predicted: float) -> str:
+    """A predicted exponent: held within 30 % of the measured slope, partly within a factor 2, else failed."""
+    if alpha is None or not math.isfinite(alpha) or alpha <= 0:
+        return "failed" if alpha is not None and math.isfinite(alpha) else "not measured"
+    return ratio_verdict(alpha, predicted)
+
+
+def bound_verdict(measured: float, bound: float) -> str:
+    """'At most `bound`': held if measured ≤ bound, partly if ≤ 2·bound (∞, a cell that never grokked, fails)."""
+    if measured is None or math.isnan(measured):
+        return "not measured"
+    return "held" if measured <= bound else ("partly" if measured <= 2 * bound else "failed")
+
+
+def never_verdict(grokked: int, total: int) -> str:
+    """'No grokking within the budget': held if none grokked, partly if at most a quarter did."""
+    if total == 0:
+        return "not measured"
+    return "held" if grokked == 0 else ("partly" if grokked <= total / 4 else "failed")
+
+
+def at_least_verdict(measured: float, line: float) -> str:
+    """'At least `line`' (a ratio): held if measured ≥ line, partly if ≥ 1.3 (the right direction, below the line),
+    else failed."""
+    if measured is None or math.isnan(measured):
+        return "not measured"
+    return "held" if measured >= line else ("partly" if measured >= 1.3 else "failed")

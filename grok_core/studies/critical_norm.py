@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..claims import concentration_verdict  # noqa: F401  (the rules live in claims)
 from ..specs import RunSpec
 
 
@@ -380,14 +381,6 @@ def heldout(cfg: CriticalNorm, held_df, path) -> dict:
             f"({len(ok)}/{len(held_df)} seeds grokked), error {err:+.1f} %")
     return dict(values={"cn_heldout_p": cfg.heldout_p, "cn_heldout_pred": prediction["wc_predicted"],
                         "cn_heldout_meas": wc, "cn_heldout_err": err}, note=note)
-
-
-def concentration_verdict(cv_pct: float) -> str:
-    """A concentration claim: replicated at a CV of at most 3 %, partly at most 6 % (fixed before the runs)."""
-    import numpy as np
-
-    return ("not measured" if not np.isfinite(cv_pct) else
-            "replicated" if cv_pct <= 3 else "partly" if cv_pct <= 6 else "not replicated")
 
 
 def score(cfg: CriticalNorm, fr: dict, lw: dict, mo: dict, ho: dict, th: dict | None = None) -> list[dict]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ..claims import cv_verdict  # noqa: F401  (the rules live in claims)
 from ..protocol import cell_budget, control_stats, held_cell
 from ..specs import RunSpec
 from . import ln_groups
@@ -660,13 +661,6 @@ def group_figure(d: dict):
     ax.legend(ncol=2)
     fig.tight_layout()
     return fig
-
-
-def cv_verdict(cv: float, lo: float, hi: float) -> str:
-    """A concentrated norm: replicated inside or below the paper's range, partly within a factor 2."""
-    if cv != cv:
-        return "not measured"
-    return "replicated" if cv <= hi else ("partly" if cv <= 2 * hi else "not replicated")
 
 
 def score(ab: dict, attn: dict, wl: dict, gh: dict, auth: dict | None = None) -> tuple[list[dict], dict]:

@@ -16,6 +16,7 @@ from scipy import optimize
 
 from .. import fits
 
+from ..claims import contraction_verdict, r_verdict, share_verdict  # noqa: F401 (the rules live in claims)
 from ..protocol import min_seeds
 from ..specs import RunSpec
 from . import parity_p2
@@ -539,20 +540,6 @@ def slowest(cfg: LogLaw, frames: dict, studies: dict) -> dict:
     return dict(slow=slow, ok=ok, values={"ll_eta_story": story})
 
 
-def r_verdict(ours: float, paper: float) -> str:
-    """An R² or r: replicated within 0.05 of the paper's value or above it, partly within 0.15 (fixed before the runs)."""
-    if not np.isfinite(ours):
-        return "not measured"
-    return "replicated" if ours >= paper - 0.05 else ("partly" if ours >= paper - 0.15 else "not replicated")
-
-
-def contraction_verdict(ours: float, paper: float, tol: float = 2e-4) -> str:
-    """The fitted contraction factor: replicated within 2e-4 of the paper's (fixed before the runs)."""
-    if not np.isfinite(ours):
-        return "not measured"
-    return "replicated" if abs(ours - paper) <= tol else "not replicated"
-
-
 def share_ci(k: int, n: int) -> tuple[float, float]:
     """Exact (Clopper–Pearson) 95 % CI of a share k / n, for the rows that count runs."""
     from scipy import stats
@@ -561,14 +548,6 @@ def share_ci(k: int, n: int) -> tuple[float, float]:
         return np.nan, np.nan
     ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95)
     return float(ci.low), float(ci.high)
-
-
-def share_verdict(percent: float) -> str:
-    """A statement about every run, scored by the share that meets it: replicated at ≥ 90 %, partly at ≥ 50 %
-    (written after the runs, for the γ_eff row)."""
-    if percent is None or not np.isfinite(percent):
-        return "not measured"
-    return "replicated" if percent >= 90 else ("partly" if percent >= 50 else "not replicated")
 
 
 def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> list[dict]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..claims import (alpha_verdict, at_least_verdict, bound_verdict, never_verdict,  # noqa: F401 (rules live
+                      ratio_verdict)                                                  # in claims)
 from ..protocol import norm_at_grok
 from ..specs import RunSpec
 from . import critical_norm, pinned_norm
@@ -265,35 +267,6 @@ def predict(cfg: OneLaw, free_records: list[dict], grid_records: list[dict], alp
 PREDICTION_VERDICTS = ("held", "partly", "failed", "not resolved", "not measured")   # 'not resolved': added after the runs
 
 
-def ratio_verdict(measured: float, predicted: float) -> str:
-    """A predicted time: held within a factor 1.3 of the measured, partly within 2, else failed."""
-    if measured is None or math.isnan(measured):
-        return "not measured"
-    r = abs(math.log(measured / predicted))          # a cell that never grokked (∞) fails
-    return "held" if r <= math.log(1.3) else ("partly" if r <= math.log(2.0) else "failed")
-
-
-def alpha_verdict(alpha: float, predicted: float) -> str:
-    """A predicted exponent: held within 30 % of the measured slope, partly within a factor 2, else failed."""
-    if alpha is None or not math.isfinite(alpha) or alpha <= 0:
-        return "failed" if alpha is not None and math.isfinite(alpha) else "not measured"
-    return ratio_verdict(alpha, predicted)
-
-
-def bound_verdict(measured: float, bound: float) -> str:
-    """'At most `bound`': held if measured ≤ bound, partly if ≤ 2·bound (∞, a cell that never grokked, fails)."""
-    if measured is None or math.isnan(measured):
-        return "not measured"
-    return "held" if measured <= bound else ("partly" if measured <= 2 * bound else "failed")
-
-
-def never_verdict(grokked: int, total: int) -> str:
-    """'No grokking within the budget': held if none grokked, partly if at most a quarter did."""
-    if total == 0:
-        return "not measured"
-    return "held" if grokked == 0 else ("partly" if grokked <= total / 4 else "failed")
-
-
 def prediction_path(store, preset: str, cfg: OneLaw | None = None):
     """The preset's prediction file; a configuration that differs from the preset (another ρ grid, modulus, …)
     gets a file of its own, named by a hash of what differs, so that its predictions too are written before its
@@ -395,14 +368,6 @@ def path_stats(cells: dict, t_free: float, budget: float) -> dict:
         r = cells["readout"]
         out["readout"] = path_time(*r[max(r)], budget) / path_time(*r[min(r)], budget)
     return out
-
-
-def at_least_verdict(measured: float, line: float) -> str:
-    """'At least `line`' (a ratio): held if measured ≥ line, partly if ≥ 1.3 (the right direction, below the line),
-    else failed."""
-    if measured is None or math.isnan(measured):
-        return "not measured"
-    return "held" if measured >= line else ("partly" if measured >= 1.3 else "failed")
 
 
 def predict_range(cfg: OneLaw, grid_records: list[dict]) -> dict:
