@@ -49,11 +49,15 @@ def test_a_killed_worker_loses_no_run_and_stores_none_twice(client, tmp_path):
         return ok
 
     store.put = put
-    pids = list(client.run(os.getpid).values())
+    addr_pid = client.run(os.getpid)                 # {worker address: pid}
+    pids = list(addr_pid.values())
+    victim, victim_pid = next(iter(addr_pid.items()))
+    at_kill = {}
 
     def kill_one():
         time.sleep(3.0)                              # mid-batch: the runs take longer than this
-        os.kill(pids[0], signal.SIGKILL)
+        at_kill.update(tasks=len(client.processing().get(victim, ())), written=len(writes))
+        os.kill(victim_pid, signal.SIGKILL)
 
     threading.Thread(target=kill_one, daemon=True).start()
     recs = sweep.run(plan, store=store, client=client, max_members=2, progress=False)
@@ -62,3 +66,5 @@ def test_a_killed_worker_loses_no_run_and_stores_none_twice(client, tmp_path):
     written = [rid for rid, ok in writes if ok]
     assert sorted(written) == sorted(s.run_id for s in plan)          # each run stored exactly once
     assert set(client.run(os.getpid).values()) != set(pids), "the kill should have landed (the nanny restarts it)"
+    assert at_kill["tasks"] >= 1, "the killed worker held no batch: the test would not test a loss"
+    assert at_kill["written"] < len(plan), "every run was stored before the kill"
