@@ -238,3 +238,13 @@ def censored_exp_fit(cells, n_boot: int = 1000, seed: int = 0) -> dict:
     n = sum(len(t) for _, _, t, _ in cells)
     cens = sum(int((~np.asarray(e, bool)).sum()) for *_, e in cells)
     return dict(alpha=alpha, intercepts=intercepts, sigma=sigma, lo=lo, hi=hi, runs=n, censored=cens)
+
+
+def share_ci(k: int, n: int) -> tuple[float, float]:
+    """Exact (Clopper–Pearson) 95 % CI of a share k / n, for the rows that count runs."""
+    from scipy import stats
+
+    if not n:
+        return np.nan, np.nan
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95)
+    return float(ci.low), float(ci.high)

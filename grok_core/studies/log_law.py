@@ -540,16 +540,6 @@ def slowest(cfg: LogLaw, frames: dict, studies: dict) -> dict:
     return dict(slow=slow, ok=ok, values={"ll_eta_story": story})
 
 
-def share_ci(k: int, n: int) -> tuple[float, float]:
-    """Exact (Clopper–Pearson) 95 % CI of a share k / n, for the rows that count runs."""
-    from scipy import stats
-
-    if not n:
-        return np.nan, np.nan
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95)
-    return float(ci.low), float(ci.high)
-
-
 def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> list[dict]:
     """The chapter's scorecard rows by the rules fixed before the runs (`v`: every glued value of the page), each
     with our 95 % CI where it has one (seeds resampled within cells) and 'not resolved' where that CI reaches
@@ -615,7 +605,7 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
                                 v["ll_adam_n"], "p2_gamma_eff", fmt=".0f", unit=" %"),
                 "seeds": f"{v['ll_adam_n']} runs (resampled as runs)"}),
         dict(claim="SGD fails where AdamW groks (η = 1e-3, λ = 1)", key="p2_sgd", seeds=claims.seeds(sgd_n, "p2_sgd"),
-             ci="SGD " + claims.ci_text(*share_ci(sgd_g, sgd_n), fmt=".2f") + " of runs grokking",
+             ci="SGD " + claims.ci_text(*fits.share_ci(sgd_g, sgd_n), fmt=".2f") + " of runs grokking",
              paper=f"SGD {P['p2_sgd']['value'][0]}/{P['p2_sgd']['value'][1]}, "
                    f"AdamW {P['p2_sgd']['adamw'][0]}/{P['p2_sgd']['adamw'][1]}",
              ours=f"SGD {sgd_g}/{sgd_n}, AdamW {adam_g}/{adam_n}",
@@ -625,13 +615,13 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
              ours=f"{len(s_ok)} of {len(s)}" + (f", T_grok {s_ok.t_grok.min():,.0f}–{s_ok.t_grok.max():,.0f}"
                                                 if len(s_ok) else ""),
              **(dict(verdict="not measured", seeds=claims.seeds(len(s), "p2_eta_slowest")) if len(s) < pe["seeds"] else
-                {**claims.judged(claims.verdict, len(s_ok) / len(s), *share_ci(len(s_ok), len(s)), len(s),
+                {**claims.judged(claims.verdict, len(s_ok) / len(s), *fits.share_ci(len(s_ok), len(s)), len(s),
                                  "p2_eta_slowest", pe["grokked"] / pe["seeds"]),
-                 "ci": claims.ci_text(*share_ci(len(s_ok), len(s))) + " of seeds grokking"})),
+                 "ci": claims.ci_text(*fits.share_ci(len(s_ok), len(s))) + " of seeds grokking"})),
         dict(claim="sparse parity in paper 2's setting: no delay (runs grokking within one evaluation of memorising)",
              key="p2_parity", paper=f"{pp2['runs']} of {pp2['runs']} (T_mem = T_grok = {pp2['t_grok']})",
              seeds=f"{par2_n} runs / {pp2['runs']}",
-             ci=claims.ci_text(*share_ci(par2_none, par2_n)) + " of runs without a delay",
+             ci=claims.ci_text(*fits.share_ci(par2_none, par2_n)) + " of runs without a delay",
              ours=f"{par2_none} of {par2_n}",
              verdict="not measured" if not par2_n else "replicated" if par2_none == par2_n else
              "partly" if par2_none >= par2_n / 2 else "not replicated"),

@@ -353,7 +353,7 @@ def frontier_figure(d: dict):
 
 def invariant(cv_pct: float) -> str:
     """A Table 2 invariance, by chapter 1's concentration rule (CV ≤ 3 %: 'yes', ≤ 6 %: 'partly')."""
-    from .critical_norm import concentration_verdict
+    from ..claims import concentration_verdict
 
     return {"replicated": "yes", "partly": "partly", "not replicated": "no"}.get(concentration_verdict(cv_pct),
                                                                                "not measured")
@@ -388,7 +388,9 @@ def transfer(cfg: SparseParity, fr: dict, m_df, fl: dict | None = None) -> dict:
                 if fl and fl["complete"] else ("not measured", "needs free runs across λ to draw the frontier")}
     paper = claims.PAPER["parity_transfer"]["value"]
     tab = pd.DataFrame([{"property": k, "paper 1": paper[k], "ours": a, "measured": m} for k, (a, m) in ours.items()])
-    return dict(table=tab.set_index("property"), paper=paper,
+    m_cells = [g.norm_at_grok.to_numpy(float) for _, g in m_df[m_df.status == "grokked"].groupby("n_train")]
+    return dict(table=tab.set_index("property"), paper=paper, m_cells=m_cells if complete else [],
+                free_counts=(n_ok, len(df)), m_seeds=int(m_df.groupby("n_train").size().min()) if len(m_df) else 0,
                 values={"sp_cv_m": cv_m, "sp_m_wc": ", ".join(f"{w:.1f} (m = {m})" for m, w in by_m.wc.items())})
 
 
@@ -399,7 +401,7 @@ def score(fr: dict, cl: dict, tr: dict, fl: dict | None = None) -> list[dict]:
     import numpy as np
 
     from .. import claims, fits
-    from .critical_norm import concentration_verdict
+    from ..claims import concentration_verdict
 
     P = claims.PAPER
     wc, t_at, tab, paper = fr["values"]["sp_wc"], cl["t_at"], tr["table"], tr["paper"]
@@ -448,6 +450,21 @@ def score(fr: dict, cl: dict, tr: dict, fl: dict | None = None) -> list[dict]:
                               "parity_transfer", fmt=".1f", unit=" %")
             row.update(ours=f"{row['ours']} (CV {cv_lr:.1f} %)", ci=j["ci"], seeds=j["seeds"], registered=row["verdict"],
                        verdict=j["verdict"] if j["verdict"] == "not resolved" else row["verdict"])
+        # CIs added after the runs: the share of free runs that grokked (exact binomial), the CV across m (seeds
+        # resampled within each m, judged by the same concentration rule as the lr row); the two λ-frontier rows
+        # are yes/no readings of the frontier, whose own row (below) carries the CI
+        if f == "grokking occurs" and row["verdict"] != "not measured":
+            k, n_all = tr["free_counts"]
+            row["ci"] = claims.ci_text(*fits.share_ci(k, n_all)) + " of free runs grokking"
+        if f == "norm at grok invariant to data amount" and row["verdict"] != "not measured" and tr["m_cells"]:
+            cv_m = tr["values"]["sp_cv_m"]
+            m_lo, m_hi = fits.cell_bootstrap(tr["m_cells"], lambda cs: 100 * fits.cv([np.median(c) for c in cs]))
+            j = claims.judged(concentration_verdict, cv_m, m_lo, m_hi, tr["m_seeds"], None, fmt=".1f", unit=" %")
+            row.update(ci=j["ci"], registered=row["verdict"],
+                       verdict=j["verdict"] if j["verdict"] == "not resolved" else row["verdict"])
+        if f in ("norm at grok set by weight decay", "reg.-unreachable above-norm delay") and row["verdict"] != \
+                "not measured":
+            row["ci"] = "(a reading of the λ frontier: its row below carries the CI)"
         rows.append(row)
     if fl and fl["complete"]:
         rows.append(dict(claim=f"parity: Wc across λ, slope of ln Wc on ln λ (λ {fl['values']['sp_lam_list']})",
