@@ -810,7 +810,12 @@ def regularisation(cfg: PinnedNorm, ctl_df, c0: dict, free_df, clamp_df, init_sp
         out["below"] = dict(F=F, lo=lo, hi=hi)
     if above and paper_wds:
         R = min(above) * c0["wc"] / frontier_max
-        out["above"] = dict(R=R, held=min(above) * c0["wc"], free_max=frontier_max, rho=min(above))
+
+        def above_R(cs, hs):          # the held norm is set; the largest free norm is what seeds move
+            return min(above) * c0["wc"] / max(float(np.nanmax(cs[w][0])) for w in paper_wds
+                                               if np.isfinite(cs[w][0]).any())
+        lo, hi = boot(above_R)
+        out["above"] = dict(R=R, held=min(above) * c0["wc"], free_max=frontier_max, rho=min(above), lo=lo, hi=hi)
     if reach and len(all_wds) >= 2:
         F = low_F(cells, holds)
         lo, hi = boot(low_F)
@@ -935,8 +940,8 @@ def regularisation_rows(cfg: PinnedNorm, reg: dict) -> list[dict]:
         a = reg["above"]
         rows.append(dict(claim=f"the smallest norm held above Wc (ρ {a['rho']:.2f}) over the largest free ‖W‖ at "
                                "T_grok on that frontier", key="frontier_above", paper="above every free run (> 1)",
-                         ours=f"{a['R']:.3f}", verdict=claims.above_frontier_verdict(a["R"]),
-                         seeds=claims.seeds(n, "frontier_above")))
+                         ours=f"{a['R']:.3f}", **claims.judged(claims.above_frontier_verdict, a["R"], a.get("lo"),
+                                                               a.get("hi"), n, "frontier_above", fmt=".3f")))
     if "low" in reg:
         lo = reg["low"]
         rows.append(dict(claim=f"our extension to λ {reg['values']['pn_reg_low_wds']}: the holds above Wc that it "
