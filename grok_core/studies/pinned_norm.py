@@ -396,20 +396,23 @@ def layer_shares(cfg: PinnedNorm, d: dict, ctl_df, store) -> dict:
     h = {rho: np.array([share_shift(store.load(r)) for r in g.run_id]) for rho, g in held.groupby("rho")}
     f = np.array([share_shift(store.load(r)) for r in ctl_df.run_id])
     stat = lambda cs: np.nanmedian(np.concatenate(cs[:-1])) / np.nanmedian(cs[-1])
-    ratio = stat(list(h.values()) + [f]) if h and np.isfinite(f).any() else np.nan
+    ratio = stat(list(h.values()) + [f]) if h and np.isfinite(f).any() and np.isfinite(
+        np.concatenate(list(h.values()))).any() else np.nan
     lo, hi = fits.cell_bootstrap(list(h.values()) + [f], stat) if np.isfinite(ratio) else (np.nan, np.nan)
     c = claims.PAPER["layer_share_drift"]
-    tab = pd.DataFrame([dict(cell="free control", runs=len(f), median_shift=np.nanmedian(f), largest=np.nanmax(f))] +
-                       [dict(cell=f"held at ρ = {rho:.2f}", runs=len(x), median_shift=np.nanmedian(x),
-                             largest=np.nanmax(x)) for rho, x in h.items()])
-    held_med = np.nanmedian(np.concatenate(list(h.values()))) if h else np.nan
-    values = dict(pn_share_held=held_med, pn_share_free=np.nanmedian(f) if len(f) else np.nan, pn_share_ratio=ratio,
+    med = lambda x: float(np.nanmedian(x)) if np.isfinite(x).any() else np.nan      # an empty store: nan, no error
+    top = lambda x: float(np.nanmax(x)) if np.isfinite(x).any() else np.nan
+    tab = pd.DataFrame([dict(cell="free control", runs=len(f), median_shift=med(f), largest=top(f))] +
+                       [dict(cell=f"held at ρ = {rho:.2f}", runs=len(x), median_shift=med(x),
+                             largest=top(x)) for rho, x in h.items()])
+    held_med = med(np.concatenate(list(h.values()))) if h else np.nan
+    values = dict(pn_share_held=held_med, pn_share_free=med(f), pn_share_ratio=ratio,
                   pn_share_lo=lo, pn_share_hi=hi, pn_share_paper_held=c["held"], pn_share_paper_free=c["free"],
-                  pn_share_max=float(tab.largest.max()) if len(tab) else np.nan)
+                  pn_share_max=float(tab.largest.max()) if tab.largest.notna().any() else np.nan)
     row = dict(claim=f"per-layer norm shares drift under the hold as in free runs: held / free largest shift "
                      f"(ρ ≤ {cfg.fit_rho_max:.2f}, post hoc)", key="layer_share_drift",
                paper=f"{c['value']:.2f} ({c['held']} / {c['free']})",
-               ours="—" if ratio != ratio else f"{ratio:.2f} ({held_med:.3f} / {np.nanmedian(f):.3f})",
+               ours="—" if ratio != ratio else f"{ratio:.2f} ({held_med:.3f} / {med(f):.3f})",
                **claims.judged(claims.verdict, ratio, lo, hi, min(len(x) for x in list(h.values()) + [f]) if h else 0,
                                "layer_share_drift", c["value"]))
     return dict(values=values, table=tab.round(3), row=row)
