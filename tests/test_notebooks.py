@@ -128,16 +128,20 @@ def test_template_is_narrative_with_its_experiments_in_grok_core(template):
     assert code_lines({"cells": [{"cell_type": "code", "source": ["# a\n", "\n", "x = 1\n"]}]}) == 1
 
 
+def _html_outputs(page):
+    """The HTML of every code cell's outputs on an executed page."""
+    for c in json.loads(page.read_text())["cells"]:
+        for o in c.get("outputs", []) if c["cell_type"] == "code" else []:
+            yield "".join(o.get("data", {}).get("text/html", ""))
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_no_table_cell_reads_nan_or_inf(page):
     """A reader never sees a raw float: missing is '—', a time that never came 'did not grok'."""
-    nb = json.loads(page.read_text())
-    for c in nb["cells"]:
-        for o in c.get("outputs", []) if c["cell_type"] == "code" else []:
-            html = "".join(o.get("data", {}).get("text/html", ""))
-            cells = re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S)
-            bad = [x for x in cells if re.search(r"\b(nan|NaN|inf|None)\b|inf×", x)]
-            assert not bad, f"{page.name}: table cells {bad[:3]}"
+    for html in _html_outputs(page):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S)
+        bad = [x for x in cells if re.search(r"\b(nan|NaN|inf|None)\b|inf×", x)]
+        assert not bad, f"{page.name}: table cells {bad[:3]}"
 
 
 STEP_HEADER = re.compile(r"T_grok|T_mem|T_free|Kaplan|steps|budget|delay", re.I)
@@ -147,18 +151,15 @@ NOT_STEPS = re.compile(r"ratio|/|×|·|share|slope|α|r²|rate|per|log|ln|‖|no
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_step_counts_in_tables_are_whole_numbers(page):
     """A column of step counts (T_grok, T_mem, budgets, delays) shows whole steps: never '6,930.50'."""
-    nb = json.loads(page.read_text())
-    for c in nb["cells"]:
-        for o in c.get("outputs", []) if c["cell_type"] == "code" else []:
-            html = "".join(o.get("data", {}).get("text/html", ""))
-            for tab in re.findall(r"<table.*?</table>", html, flags=re.S):
-                heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", tab, flags=re.S)]
-                rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S) for r in re.findall(r"<tr.*?</tr>", tab, flags=re.S)]
-                for j, h in enumerate(heads):
-                    if not STEP_HEADER.search(h) or NOT_STEPS.search(h):
-                        continue
-                    bad = [r[j] for r in rows if len(r) == len(heads) and re.fullmatch(r"-?[\d,]+\.\d+", r[j].strip())]
-                    assert not bad, f"{page.name}: column {h!r} shows {bad[:3]}"
+    for html in _html_outputs(page):
+        for tab in re.findall(r"<table.*?</table>", html, flags=re.S):
+            heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", tab, flags=re.S)]
+            rows = [re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S) for r in re.findall(r"<tr.*?</tr>", tab, flags=re.S)]
+            for j, h in enumerate(heads):
+                if not STEP_HEADER.search(h) or NOT_STEPS.search(h):
+                    continue
+                bad = [r[j] for r in rows if len(r) == len(heads) and re.fullmatch(r"-?[\d,]+\.\d+", r[j].strip())]
+                assert not bad, f"{page.name}: column {h!r} shows {bad[:3]}"
 
 
 PROSE_EXEMPT = {"00_quickstart.ipynb"}   # the engine's own walkthrough: it names the modules it walks through

@@ -172,8 +172,8 @@ def auth_held(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
     authors' budget for its ρ (our budget rule where they give none)."""
     out = []
     for rho in cfg.attn_rhos:
-        b = cfg.attn_long.get(rho) or cell_budget(ctl["t_free"], rho, cfg.attn_cap, cfg.attn_floor) \
-            if math.isfinite(ctl["t_free"]) else 0
+        b = ((cfg.attn_long.get(rho) or cell_budget(ctl["t_free"], rho, cfg.attn_cap, cfg.attn_floor))
+             if math.isfinite(ctl["t_free"]) else 0)
         out += held_cell(cfg.attn_auth(), range(cfg.auth_seeds), ctl["wc"], ctl["t_free"], rho, cfg.attn_t_int, b, b)
     return out
 
@@ -384,19 +384,19 @@ def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df, ctl_df=None) -
 def _saturation(df, sat_rho: float) -> tuple[float, float, float, int]:
     """Paper 1's saturation statistic on held cells `df`: the median T_grok at `sat_rho` over the least-squares line
     of ln median T_grok on ρ through the cells below it; its 95 % CI (seeds resampled within cells) and the
-    grokked seeds of the saturating cell. nan where fewer than two cells lie below or none grokked at `sat_rho`."""
+    grokked seeds of the saturating cell. nan (with that count) where fewer than two cells lie below or none
+    grokked at `sat_rho`."""
     import numpy as np
 
     from .. import fits
     from ..protocol import grok_times
 
-    nan = (np.nan, np.nan, np.nan, 0)
     if not len(df):
-        return nan
+        return np.nan, np.nan, np.nan, 0
     fit_rhos = sorted(r for r in df.rho.unique() if round(r, 2) != round(sat_rho, 2) and r < sat_rho)
     top = grok_times(df[np.isclose(df.rho, sat_rho)])
     if len(fit_rhos) < 2 or not np.isfinite(top).any():
-        return nan
+        return np.nan, np.nan, np.nan, int(np.isfinite(top).sum())
     cells = [grok_times(df[np.isclose(df.rho, r)]) for r in fit_rhos] + [top]
 
     def sat(cs):
@@ -421,8 +421,8 @@ def authors_attention(cfg: LnAblation, ctl_df, held_df) -> dict:
     P = claims.PAPER
     ctl = control_stats(ctl_df) if len(ctl_df) else dict(wc=np.nan, t_free=np.nan, grokked=0, seeds=0)
     ctl_done = len(ctl_df) == cfg.auth_seeds
-    done = {r: ctl_done and int(np.isclose(held_df.rho, r).sum()) == cfg.auth_seeds if len(held_df) else False
-            for r in cfg.attn_rhos}
+    n_at = {r: int(np.isclose(held_df.rho, r).sum()) if len(held_df) else 0 for r in cfg.attn_rhos}   # stored runs
+    done = {r: ctl_done and n == cfg.auth_seeds for r, n in n_at.items()}
     fit_rhos = [r for r in cfg.attn_rhos if any(np.isclose(r, f) for f in cfg.attn_fit_rhos)]
     sat_rho = P["attn_noln_sat"]["rho"]
     fit_ok = all(done[r] for r in fit_rhos)
@@ -440,7 +440,7 @@ def authors_attention(cfg: LnAblation, ctl_df, held_df) -> dict:
     left = [(cfg.auth_budget, spec)] * (cfg.auth_seeds - len(ctl_df))
     for r in cfg.attn_rhos:
         b = cfg.attn_long.get(r, cfg.attn_cap)
-        left += [(b, spec)] * (cfg.auth_seeds - (int(np.isclose(held_df.rho, r).sum()) if len(held_df) else 0))
+        left += [(b, spec)] * (cfg.auth_seeds - n_at[r])
     cost_h = sum(b / step_rate(sp) for b, sp in left) / 3600
     tab = cell_table(held_df, ["rho"]) if len(held_df) else None
     if tab is not None:
@@ -466,8 +466,7 @@ def authors_attention(cfg: LnAblation, ctl_df, held_df) -> dict:
     line = (lambda r: float(np.exp(f["intercepts"][0] + f["alpha"] * r))) if fit_ok and np.isfinite(f["alpha"]) else None
     return dict(ctl=ctl, fit=fit, tab=tab, values=values, ctl_df=ctl_df, df=held_df, complete=done, line=line,
                 rows=dict(tfree=(c_med, c_lo, c_hi, len(ctl_df)), wc=(wc, w_lo, w_hi, len(ok)),
-                          sat=(sat, s_lo, s_hi, s_n), n=min((int(np.isclose(held_df.rho, r).sum()) if len(held_df)
-                                                            else 0) for r in fit_rhos)),
+                          sat=(sat, s_lo, s_hi, s_n), n=min(n_at[r] for r in fit_rhos)),
                 table=tab.round(_T_ROUND) if tab is not None else None)
 
 
@@ -695,14 +694,7 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict, auth: dict | None = None) ->
 
     # saturation: the cell at paper 1's ρ over the line fitted through the cells of the fit range
     sat_rho = attn["values"]["ln_attn_sat_rho"]
-    fit_rhos = sorted(r for r in adf.rho.unique() if round(r, 2) != round(sat_rho, 2) and r < sat_rho)
-    cells = [grok_times(adf[np.isclose(adf.rho, r)]) for r in fit_rhos] + [grok_times(adf[np.isclose(adf.rho, sat_rho)])]
-
-    def sat(cs):
-        med = [fits._med(c) for c in cs]
-        b, a, _ = fits.ols(fit_rhos, np.log(med[:-1]))
-        return med[-1] / np.exp(a + b * sat_rho)
-    s_lo, s_hi = fits.cell_bootstrap(cells, sat) if len(fit_rhos) >= 2 and len(cells[-1]) else (np.nan, np.nan)
+    _, s_lo, s_hi, s_n = _saturation(adf, sat_rho)
 
     ok = wl["ok"]
     frac_cells = lambda col: [gg[col].to_numpy(float) for _, gg in ok.groupby("frac")]
@@ -743,8 +735,7 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict, auth: dict | None = None) ->
              **claims.judged_exponent(fit_med, P["alpha_attn_noln"]["value"], attn_n, "alpha_attn_noln")),
         dict(claim=f"attention without LN: saturation, T(ρ {sat_rho:.2f}) / the fit's extrapolation",
              key="attn_noln_sat", paper=f"{P['attn_noln_sat']['value']:.2f}", ours=num(attn["values"]["ln_attn_sat"], ".2f"),
-             **claims.judged(claims.verdict, attn["values"]["ln_attn_sat"], s_lo, s_hi,
-                             int(np.isfinite(cells[-1]).sum()) if len(cells[-1]) else 0, "attn_noln_sat",
+             **claims.judged(claims.verdict, attn["values"]["ln_attn_sat"], s_lo, s_hi, s_n, "attn_noln_sat",
                              P["attn_noln_sat"]["value"])),
     ]
     ctl = attn.get("ctl_df")

@@ -210,7 +210,7 @@ def embedding_law(ctl_df: dict, store) -> dict:
 
     def k_of(cells, keep=None):
         use = [(p, cs) for p, cs in zip(ps, cells) if keep is None or p != keep]
-        med = [(p, np.nanmedian(x)) for p, x in use if np.isfinite(x).any()]
+        med = [(p, fits._med(x)) for p, x in use if np.isfinite(x).any()]
         if len(med) < 3:
             return np.nan
         return float(np.polyfit(np.log([m[0] for m in med]), np.log([m[1] for m in med]), 1)[0])
@@ -223,9 +223,8 @@ def embedding_law(ctl_df: dict, store) -> dict:
         k = k_of(cells)
         lo, hi = fits.cell_bootstrap(cells, k_of) if np.isfinite(k) else (np.nan, np.nan)
         out[tag] = dict(alpha=k, lo=lo, hi=hi, loo={p: k_of(cells, p) for p in ps})
-    tab = pd.DataFrame([dict(p=p, seeds=len(e), grokked=int(np.isfinite(e).sum()), E_c=np.nanmedian(e) if np.isfinite(e).any() else np.nan,
-                             grokked_by_their_budget=int(np.isfinite(x).sum()),
-                             E_c_by_their_budget=np.nanmedian(x) if np.isfinite(x).any() else np.nan,
+    tab = pd.DataFrame([dict(p=p, seeds=len(e), grokked=int(np.isfinite(e).sum()), E_c=fits._med(e),
+                             grokked_by_their_budget=int(np.isfinite(x).sum()), E_c_by_their_budget=fits._med(x),
                              their_budget=c["budget"].get(p), k_without_p=out["ours"]["loo"][p],
                              k_without_p_by_their_budget=out["cut"]["loo"][p])
                         for (p, (e, _)), x in zip(per.items(), theirs_budget)])
@@ -400,7 +399,7 @@ def layer_shares(cfg: PinnedNorm, d: dict, ctl_df, store) -> dict:
         np.concatenate(list(h.values()))).any() else np.nan
     lo, hi = fits.cell_bootstrap(list(h.values()) + [f], stat) if np.isfinite(ratio) else (np.nan, np.nan)
     c = claims.PAPER["layer_share_drift"]
-    med = lambda x: float(np.nanmedian(x)) if np.isfinite(x).any() else np.nan      # an empty store: nan, no error
+    med = fits._med                                   # nan over no finite value (an empty store), no error
     top = lambda x: float(np.nanmax(x)) if np.isfinite(x).any() else np.nan
     tab = pd.DataFrame([dict(cell="free control", runs=len(f), median_shift=med(f), largest=top(f))] +
                        [dict(cell=f"held at ρ = {rho:.2f}", runs=len(x), median_shift=med(x),
