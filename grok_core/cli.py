@@ -104,6 +104,32 @@ def _sets(items) -> dict:
     return out
 
 
+def fields_text(name: str) -> str:
+    """The preset fields of chapter `name`, as `run <chapter> --help` lists them: type, each preset's value, what
+    it is. The same names are the page's papermill parameters."""
+    rows = studies.fields(studies.load(name))
+    presets = list(rows[0]["values"]) if rows else []
+    lines = [f"preset fields of {name} (--set KEY=VALUE here, -p KEY VALUE on its page; values as YAML):"]
+    for f in rows:
+        vals = ", ".join(f"{k} {studies.shown(v, 36)}" for k, v in f["values"].items())
+        lines.append(f"  {f['name']} ({f['type']}): {f['doc']}\n      {vals}")
+    return "\n".join(lines) if presets else ""
+
+
+class _Help(argparse.Action):
+    """-h/--help after a chapter: the usual help, then that chapter's preset fields."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.print_help()
+        chapter = getattr(namespace, "chapter", None)
+        if chapter in studies.MODULES:
+            print("\n" + fields_text(chapter))
+        parser.exit()
+
+
 def _chapter(args, store) -> int:
     from . import studies, sweep
     module = studies.load(args.chapter)
@@ -140,7 +166,8 @@ def main(argv=None) -> int:
     sw.add_argument("--cluster", default=None, help="local:N: start a local Dask cluster of N worker processes")
     for name, what in (("plan", "list a chapter's runs by study, what the store lacks and what it costs"),
                        ("run", "train what a chapter's plan needs and the store lacks")):
-        c = sub.add_parser(name, help=what)
+        c = sub.add_parser(name, help=what, add_help=False)
+        c.add_argument("-h", "--help", action=_Help, help="show this help and, after a chapter, its preset fields")
         c.add_argument("chapter", help="a chapter's study: " + ", ".join(sorted(studies.MODULES)))
         c.add_argument("--preset", default="book", help="quick | book | paper")
         c.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

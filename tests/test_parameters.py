@@ -80,3 +80,50 @@ def test_more_workers_than_cores_are_capped_with_a_line(tmp_path, capsys):
 def test_a_field_naming_a_preset_takes_only_a_preset_name():
     with pytest.raises(ValueError, match=r"^chapter1='nosuch' is not allowed: one of \['quick', 'book', 'paper'\]"):
         studies.configure(studies.load("one_law"), "book", {"chapter1": "nosuch"})
+
+
+def test_every_page_parameter_is_a_preset_field_and_every_field_a_page_parameter():
+    """The parameters cell of each chapter template is the one its chapter's preset fields generate (same names,
+    in field order, each None), so `-p` and `--set` name the same things: `tools/params.py --check` passes."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "tools/params.py", "--check"], cwd=root, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for page, chapter in studies.PAGES.items():
+        nb = json.loads((root / "notebooks" / page).read_text())
+        cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+        names = [line.split(" = ")[0] for line in cell["source"] if " = " in line and not line.startswith("#")]
+        fields = [f["name"] for f in studies.fields(studies.load(chapter))]
+        assert names == list(studies.PAGE) + fields, page
+
+
+@pytest.mark.parametrize("chapter, key, value", [("critical_norm", "wd", 0), ("pinned_norm", "t_int", 0),
+                                                 ("log_law", "seeds_sgd", 3), ("ln_ablation", "attn_seeds", 2)])
+def test_a_page_parameter_means_what_the_same_set_key_means(chapter, key, value):
+    """A page's parameter and `--set` reach the preset through one check: 0 is a value like any other (λ = 0,
+    t_int = 0), None keeps the preset's, and the page's config is the command line's."""
+    m = studies.load(chapter)
+    page = studies.page_config(chapter, {"preset": "quick", key: value, "seeds": None})
+    assert page == studies.configure(m, "quick", {key: str(value)})
+    assert getattr(page, key) == value and page.seeds == m.PRESETS["quick"].seeds
+
+
+def test_a_page_refuses_a_bad_parameter_in_one_line():
+    for ns, key in (({"preset": "quick", "wd": -1}, "wd"), ({"preset": "quick", "workers": 0}, "workers"),
+                    ({"preset": "nope"}, "preset")):
+        with pytest.raises(ValueError, match=f"^{key}=.* is not allowed: "):
+            studies.page_config("critical_norm", ns)
+
+
+def test_run_help_after_a_chapter_lists_each_field_with_its_presets_values(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli(["run", "pinned_norm", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for f in studies.fields(studies.load("pinned_norm")):
+        assert f"  {f['name']} ({f['type']}): " in out
+    assert "quick 2, book 8, paper 16" in out.split("  seeds (int)")[1].split("\n")[1]

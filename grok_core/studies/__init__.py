@@ -4,7 +4,9 @@ the same runs. A plan in stages (a later study needs an earlier one's W_c) lists
 running it again after the first stage has trained lists the rest."""
 import dataclasses
 import importlib
+import inspect
 import math
+import re
 import typing
 
 import yaml
@@ -124,11 +126,82 @@ def pick(presets: dict, preset: str):
     return presets[preset]
 
 
-def check_counts(**counts):
-    """Parameters such as seeds or budgets where 0 keeps the preset's value: each must be an integer >= 0."""
-    for name, value in counts.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{name}={value!r} is not allowed: an integer >= 0 (0 keeps the preset's)")
+# what a field is, where its line in the preset class says nothing: by name, then by its name without a prefix
+GENERIC = {"seeds": "seeds per cell", "p": "modulus", "p_ref": "the reference modulus", "frac": "training fraction",
+           "lr": "learning rate η", "wd": "weight decay λ", "d_embed": "embedding width", "hidden": "hidden width",
+           "budget": "step budget", "max_steps": "step budget", "tail_steps": "steps trained past T_grok",
+           "t_int": "step from which the norm is held", "cap": "largest step budget of a held run",
+           "floor": "smallest step budget of a held run", "rhos": "held norms ρ × W_c",
+           "lrs": "learning rates", "wds": "weight decays λ", "moduli": "moduli", "batch_size": "batch size",
+           "log_every": "steps between logged evaluations", "heads": "attention heads", "fractions": "training fractions",
+           "stop_chance_steps": "stop a run still at chance after this many steps"}
+PREFIXES = {"attn_": "attention model without LayerNorm", "ln_": "attention model with LayerNorm",
+            "auth_": "the authors' attention model", "mlp_": "the MLP cell", "range_": "the out-of-range cells",
+            "path_": "holds of one part", "hold_": "held cells", "free_": "free runs", "eta_": "η sweep",
+            "grid_": "η × λ grid", "sgd_": "SGD runs", "scan_": "p-scan", "group_": "group holds",
+            "mul_": "multiplication", "frontier_": "weight-decay frontier", "lambda_": "λ frontier",
+            "table_": "ρ × η matrix", "dense_": "dense ρ sweep", "once_": "one-shot arm",
+            "init_": "rescaled initialisation", "lr_": "learning-rate cells"}
+
+
+def fields(module) -> list[dict]:
+    """Every field of a chapter's preset, as `--help` and the page's parameters cell show it: name, type, each
+    preset's value, and what it is (the comment on its line in the preset class, else a generic description)."""
+    cls = type(next(iter(module.PRESETS.values())))
+    said = {}
+    for line in inspect.getsource(cls).splitlines():
+        m = re.match(r"\s{4}(\w+): [^=]+=.*?#\s*(.+)$", line)
+        if m:
+            said[m[1]] = m[2].strip()
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        doc = said.get(f.name) or GENERIC.get(f.name)
+        if doc is None:
+            pre = next((k for k in PREFIXES if f.name.startswith(k)), None)
+            rest = GENERIC.get(f.name[len(pre):]) if pre else None
+            doc = f"{rest}, {PREFIXES[pre]}" if rest else ""
+        t = hints[f.name]
+        out.append(dict(name=f.name, type=getattr(t, "__name__", str(t)), doc=doc,
+                        values={k: getattr(v, f.name) for k, v in module.PRESETS.items()}))
+    return out
+
+
+def shown(value, n: int = 48) -> str:
+    """A preset value as `-p` or `--set` would take it (lists in brackets), cut to `n` characters."""
+    def plain(v):
+        return [plain(x) for x in v] if isinstance(v, (tuple, list)) else {k: plain(x) for k, x in v.items()} \
+            if isinstance(v, dict) else v
+    return _short(plain(value), n)
+
+
+PAGE = ("preset", "workers", "train_missing")       # a page's parameters that are not preset fields
+
+
+def parameters_cell(name: str) -> str:
+    """The parameters cell of chapter `name`'s page: `preset`, `workers`, `train_missing`, then every preset field
+    as None ("the preset's value"; no field takes None, so every value, 0 included, stays askable)."""
+    rows = [("preset", '"book"', "quick | book | paper"),
+            ("workers", "None", "worker processes; None lets the sweep choose"),
+            ("train_missing", "True", "False: train nothing, report what the store holds")]
+    rows += [(f["name"], "None", "; ".join(x for x in (f["doc"], f"book: {shown(f['values'].get('book'))}") if x))
+             for f in fields(load(name))]
+    w = max(len(n) + len(v) + 3 for n, v, _ in rows) + 1
+    return "\n".join([f"# Every preset field is a parameter, as `--set` of `python -m grok_core run {name}` (whose",
+                       "# --help lists each preset's values); None keeps the preset's value."]
+                      + [f"{n} = {v}".ljust(w) + f"# {doc}" for n, v, doc in rows])
+
+
+def page_config(name: str, namespace: dict):
+    """The preset a page was asked for (`namespace["preset"]`) with every field the page's parameters set (not
+    None) replaced, by the one check `configure` makes; also checks `workers`."""
+    w = namespace.get("workers")
+    if w is not None and not (_is_int(w) and w >= 1):
+        _not("workers", w, "None (the sweep chooses) or an integer >= 1")
+    module = load(name)
+    sets = {f.name: namespace[f.name] for f in dataclasses.fields(type(next(iter(module.PRESETS.values()))))
+            if namespace.get(f.name) is not None}
+    return configure(module, namespace.get("preset", "book"), sets)
 
 
 def short_errors():
@@ -158,3 +231,9 @@ def run(module, cfg, store, **sweep_kw) -> set:
             return ids
         sweep.run(every, store=store, **sweep_kw)
         seen = ids
+
+
+# each chapter page's template -> the chapter whose preset fields are its parameters
+PAGES = {"00_quickstart.ipynb": "quickstart", "01_critical_norm.ipynb": "critical_norm",
+         "02_pinned_norm.ipynb": "pinned_norm", "03_layernorm_ablation.ipynb": "ln_ablation",
+         "03b_sparse_parity.ipynb": "sparse_parity", "04_log_law.ipynb": "log_law", "05_one_law.ipynb": "one_law"}

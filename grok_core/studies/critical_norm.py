@@ -13,9 +13,9 @@ from ..specs import RunSpec
 
 @dataclass(frozen=True)
 class CriticalNorm:
-    p_ref: int = 59
+    p_ref: int = 59                           # modulus of the fraction and lr × λ studies
     seeds: int = 8
-    budget: int = 60_000                      # the authors' budget for these runs
+    budget: int = 60_000                      # step budget per run (the authors')
     tail_steps: int = 500
     lr: float = 1e-3
     wd: float = 1.0
@@ -27,7 +27,7 @@ class CriticalNorm:
     frac_lr: float = 0.5                      # the training fraction of the lr × λ grid
     moduli: tuple = (29, 41, 59, 79, 97)
     frac_p: float = 0.4                       # the training fraction of the moduli study
-    heldout_p: int = 67
+    heldout_p: int = 67                       # modulus whose W_c the power law predicts before its runs
 
     def base(self) -> RunSpec:
         return RunSpec(d_embed=self.d_embed, hidden=self.hidden, lr=self.lr, wd=self.wd, max_steps=self.budget,

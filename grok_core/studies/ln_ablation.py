@@ -27,7 +27,7 @@ class LnAblation:
     wd: float = 1.0
     d_embed: int = 128
     hidden: int = 256
-    budget: int = 60_000                      # chapter 1's free runs are the no-LN controls
+    budget: int = 60_000                      # step budget of the free runs (without LayerNorm: chapter 1's)
     tail_steps: int = 500
     seeds: int = 8
     t_int: int = 500
@@ -43,33 +43,33 @@ class LnAblation:
     attn_seeds: int = 4
     attn_t_int: int = 600
     attn_rhos: tuple = (0.85, 1.00, 1.15, 1.20)
-    attn_cap: int = 40_000                    # our first budgets: the slow cells censored (section 2 says how many)
+    attn_cap: int = 40_000                    # largest step budget of our first held attention runs
     attn_floor: int = 20_000
     # the authors' budgets per ρ (data/tfnoln_long/grid_spec.json: 30k at ρ 0.85, 40k at 1.00, 120k at 1.15, 180k
     # at 1.20): the same held runs (same ids) trained on to them where ours were shorter, for the first
     # `attn_long_seeds` seeds (a number, or one per ρ); section 2 and α₂ use these runs
-    attn_long: dict = field(default_factory=lambda: {0.85: 30_000, 1.00: 40_000, 1.15: 120_000, 1.20: 180_000})
-    attn_long_seeds: int | dict = 4
-    attn_fit_rhos: tuple = (0.85, 1.00, 1.15)   # paper 1 fits α₂ over ρ 0.85–1.15 (main.tex §7); above, saturation
+    attn_long: dict = field(default_factory=lambda: {0.85: 30_000, 1.00: 40_000, 1.15: 120_000, 1.20: 180_000})  # the authors' step budget per ρ, {ρ: steps}
+    attn_long_seeds: int | dict = 4           # seeds trained on to `attn_long` (a number, or {ρ: seeds})
+    attn_fit_rhos: tuple = (0.85, 1.00, 1.15) # ρ of the α₂ fit (paper 1: 0.85–1.15; above, saturation)
     # a diagnostic past the authors' budget: held runs it censored trained on (same ids), {ρ: budget} for the
     # seeds `attn_past_seeds`; the cells and fits keep reading them at the authors' budget
-    attn_past: dict = field(default_factory=lambda: {1.00: 120_000})
-    attn_past_seeds: tuple = (1,)
+    attn_past: dict = field(default_factory=lambda: {1.00: 120_000})  # diagnostic budgets past the authors', {ρ: steps}
+    attn_past_seeds: tuple = (1,)             # seeds trained on to `attn_past`
     # (2b) the attention model as the authors built it (src/run_tfnoln_long.py: positional embeddings at 0.1 of
     # the token embeddings' scale, the readout scoring '=' too): its free control at their 40k budget, its held
     # cells (attn_rhos) at their budgets per ρ (attn_long), `auth_seeds` seeds each. Paper 1's attention rows
     # score this model; a row reads "not measured" until every run of the cells it reads is stored.
     auth_seeds: int = 4
-    auth_budget: int = 40_000
+    auth_budget: int = 40_000                 # step budget of the authors' attention model's free control
     # (3) the attention model with LayerNorm
     ln_lr: float = 1e-3
     ln_budget: int = 60_000
-    ln_fracs: tuple = (0.3, 0.4, 0.5, 0.6)
-    ln_frac_ref: float = 0.4
-    group: str = "W_U"
-    group_rhos: tuple = (0.85, 1.15)
+    ln_fracs: tuple = (0.3, 0.4, 0.5, 0.6)    # training fractions (attention model with LayerNorm)
+    ln_frac_ref: float = 0.4                  # training fraction of its group holds (attention model with LayerNorm)
+    group: str = "W_U"                        # tensor group held (attention model with LayerNorm)
+    group_rhos: tuple = (0.85, 1.15)          # held norms ρ × W_c of that group
     # (4) paper 1's group holds
-    groups: str = "book"                      # the ln_groups preset
+    groups: str = "book"                      # preset of paper 1's group-hold study (`ln_groups`)
 
     def mlp(self) -> RunSpec:
         return RunSpec(p=self.p, frac=self.frac, lr=self.lr, wd=self.wd, d_embed=self.d_embed, hidden=self.hidden,
@@ -104,6 +104,8 @@ PRESETS = {
     "book": LnAblation(),
     "paper": LnAblation(seeds=16, attn_budget=200_000, attn_seeds=16, attn_long_seeds=16, auth_seeds=16, groups="paper"),
 }
+
+CHOICES = {"groups": tuple(ln_groups.PRESETS)}    # fields whose value names something: checked by coerce
 VARIANTS = ("no LN", "final LN")
 
 

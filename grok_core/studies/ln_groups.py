@@ -30,13 +30,13 @@ class GroupHolds:
     t_int: int = 600
     max_steps: int = 25_000
     seeds: int = 8
-    tail_steps: int = 500                     # the control runs this far past T_grok; held runs stop at T_grok
-    holds: tuple = (("unembed", 0.85), ("unembed", 1.00), ("unembed", 1.15), ("unembed", 1.30),
+    tail_steps: int = 500                     # steps the control trains past T_grok (held runs stop at T_grok)
+    holds: tuple = (("unembed", 0.85), ("unembed", 1.00), ("unembed", 1.15), ("unembed", 1.30),  # (group, ρ) arms, each group held at ρ × its own W_c
                     ("mlp", 0.85), ("mlp", 1.30), ("embed", 1.30))
     # the unembedding's dose cells (the ratio T(1.30) / T(0.85)) run this many seeds, the paper's 16; every
     # W_c stays the first `seeds` control seeds' (fixed before these ran), so the other arms keep their ids
-    dose: tuple = (("unembed", 0.85), ("unembed", 1.30))
-    dose_seeds: int = 16
+    dose: tuple = (("unembed", 0.85), ("unembed", 1.30))  # the unembedding's dose arms, run with `dose_seeds` seeds
+    dose_seeds: int = 16                      # seeds of the dose arms (paper 1's 16)
 
     def base(self) -> RunSpec:
         return RunSpec(model="attn", layernorm=True, pos_init=0.1, readout_eq=True, p=self.p, frac=self.frac,

@@ -35,9 +35,9 @@ def transformer(cfg, p: int, lr: float, max_steps: int, **changes) -> RunSpec:
 
 @dataclass(frozen=True)
 class LogLaw:
-    p_ref: int = 97
-    lr_ref: float = 1e-3
-    budget: int = 20_000
+    p_ref: int = 97                           # modulus of the λ, η and SGD studies
+    lr_ref: float = 1e-3                      # learning rate of the λ sweep, the moduli and the multiplication runs
+    budget: int = 20_000                      # step budget of the λ sweep, grid, moduli and multiplication runs
     stop_chance_steps: int = 5000
     d_embed: int = 128
     hidden: int = 512
@@ -45,12 +45,12 @@ class LogLaw:
     log_every: int = 200
     tail_steps: int = 2000
     seeds: int = 10
-    seeds_sgd: int = 5
+    seeds_sgd: int = 5                        # seeds per SGD-vs-AdamW cell
     wds: tuple = (0.001, 0.01, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0)
-    fit_wds: tuple = (0.1, 1.0)                       # the λ range of paper 2's T = a/λ + b fit
+    fit_wds: tuple = (0.1, 1.0)               # λ range of paper 2's T = a/λ + b fit
     lrs: tuple = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3)
     eta_seeds: int = 5
-    eta_budget: tuple = (1e5 * 1e-3, 200_000)         # paper 2's rule: min(1e5·1e-3/η, 2e5) steps
+    eta_budget: tuple = (1e5 * 1e-3, 200_000) # paper 2's budget rule (a, b): min(a/η, b) steps
     grid_lrs: tuple = (5e-4, 1e-3, 2e-3)
     grid_wds: tuple = (0.3, 1.0, 3.0)
     moduli: tuple = (53, 67, 89, 97, 101, 113, 127)
@@ -59,15 +59,15 @@ class LogLaw:
     sgd_wd: float = 1.0
     # SGD where it may grok: two first tries (λ = 0.01: the norm settles too low to memorise), then the setting
     # picked from the one-seed search below (its budget 30k: the law predicts ~1e4 steps of delay)
-    sgd_grok: tuple = (dict(lr=0.1, wd=0.01), dict(lr=0.3, wd=0.01), dict(lr=0.1, wd=1e-3, max_steps=30000))
-    sgd_search: tuple = tuple(dict(lr=lr, wd=wd, max_steps=10000) for lr, wd in
+    sgd_grok: tuple = (dict(lr=0.1, wd=0.01), dict(lr=0.3, wd=0.01), dict(lr=0.1, wd=1e-3, max_steps=30000))  # SGD settings where it may grok, [{lr, wd, max_steps}]
+    sgd_search: tuple = tuple(dict(lr=lr, wd=wd, max_steps=10000) for lr, wd in  # one-seed SGD search settings, [{lr, wd, max_steps}]
                               [(0.1, 1e-3), (0.3, 1e-3), (0.3, 1e-4), (1.0, 1e-3), (1.0, 1e-4), (1.0, 3e-3),
                                (3.0, 1e-3), (3.0, 1e-4)]) + (dict(lr=0.1, wd=2e-3, max_steps=30000),
                                                              dict(lr=0.2, wd=1e-3, max_steps=30000))
-    parity: dict = field(default_factory=lambda: dict(task="parity", model="mlp", hidden=512, lr=1e-3, max_steps=30000,
+    parity: dict = field(default_factory=lambda: dict(task="parity", model="mlp", hidden=512, lr=1e-3, max_steps=30000,  # the sparse-parity run's fields beyond the defaults
                                                       log="every", log_every=200, mem_threshold=0.99,
                                                       grok_threshold=0.99, tail_steps=2000))
-    parity_p2: str = "book"                           # the preset of paper 2's own parity setting
+    parity_p2: str = "book"                   # preset of paper 2's own parity setting (`parity_p2`)
 
     def base(self) -> RunSpec:
         return transformer(self, self.p_ref, self.lr_ref, self.budget, tail_steps=self.tail_steps)
@@ -88,12 +88,13 @@ PRESETS = {
     "paper": LogLaw(budget=50_000),
 }
 
+CHOICES = {"parity_p2": tuple(parity_p2.PRESETS)}   # fields whose value names something: checked by coerce
 
-def plan(cfg: LogLaw, store=None, seeds: int = 0) -> dict:
-    """{study: [RunSpec]} (every study at once: none waits on another; `store` is unused); `seeds` > 0 replaces
-    every study's seed count."""
+
+def plan(cfg: LogLaw, store=None) -> dict:
+    """{study: [RunSpec]} (every study at once: none waits on another; `store` is unused)."""
     base = cfg.base()
-    S, SG, SE = (range(seeds or n) for n in (cfg.seeds, cfg.seeds_sgd, cfg.eta_seeds))
+    S, SG, SE = (range(n) for n in (cfg.seeds, cfg.seeds_sgd, cfg.eta_seeds))
     sgd = dict(optimizer="sgd", stop_chance_steps=0)
     return {
         "λ sweep": [base.replace(wd=wd, seed=s) for wd in cfg.wds for s in S],

@@ -29,46 +29,48 @@ from . import log_law              # paper 2's transformer protocol, as chapter 
 @dataclass(frozen=True)
 class OneLaw:
     # paper 1's clamp on paper 2's transformer
-    p: int = 67
+    p: int = 67                               # modulus of the held transformer
     lr: float = 1e-3
     wd: float = 1.0
     d_embed: int = 128
     hidden: int = 512
     batch_size: int = 512
     log_every: int = 200
-    free_budget: int = 20_000                # chapter 4's budget: its free runs are this study's control
+    free_budget: int = 20_000                 # step budget of the free runs (chapter 4's: the control)
     stop_chance_steps: int = 5000
     free_seeds: int = 10
-    rhos: tuple = (0.85, 1.00, 1.15, 1.30, 1.60, 2.20)   # 2.2·W_c ≈ the norm the free runs have at t_int
-    t_int: int = 600                         # after every free seed has memorised (T_mem = 400 at p = 67)
+    rhos: tuple = (0.85, 1.00, 1.15, 1.30, 1.60, 2.20)  # held norms ρ × W_c (2.2·W_c ≈ the free runs' norm at t_int)
+    t_int: int = 600                          # step from which the norm is held (after every free seed memorised)
     hold_seeds: int = 4
-    hold_budget: int = 20_000                # ten times the free median T_grok
+    hold_budget: int = 20_000                 # step budget of a held run (ten times the free median T_grok)
     # paper 2's timescale on paper 1's MLP: a weight decay outside chapter 1's lr × λ grid
     mlp_lr: float = 1e-3
-    mlp_wd: float = 0.1
-    mlp_seeds: int = 8                       # the predicted runs (the prediction file names them)
-    mlp_more_seeds: int = 16                 # seeds added to that cell after its row came out 'not resolved':
-                                             # the same prediction, written before them, scores them all
-    chapter1: str = "book"                   # the chapter-1 preset whose runs this chapter reads
-    chapter2: str = "book"                   # the chapter-2 preset whose one-shot and hold arms the bridge reads
+    mlp_wd: float = 0.1                       # the MLP's new weight decay λ, outside chapter 1's grid
+    mlp_seeds: int = 8                        # seeds of the predicted MLP runs
+    # seeds added to that cell after its row came out 'not resolved': the same prediction, written before them,
+    # scores them all
+    mlp_more_seeds: int = 16                  # seeds of that cell once more seeds were added
+    chapter1: str = "book"                    # chapter 1's preset, whose runs this chapter reads
+    chapter2: str = "book"                    # chapter 2's preset, whose one-shot and hold arms the bridge reads
+    chapter4: str = "book"                    # chapter 4's preset, whose transformer runs section 2 reads
     # paper 2's clock outside the grid's ηλ (9e-5 … 9e-3): (η, λ) cells predicted before their runs, in a
     # prediction file of their own (`range_prediction_path`)
-    range_cells: tuple = ((1e-3, 10.0), (3e-3, 10.0))
+    range_cells: tuple = ((1e-3, 10.0), (3e-3, 10.0))  # (η, λ) cells outside the grid's ηλ, predicted first
     range_seeds: int = 16
-    range_budget: int = 20_000
+    range_budget: int = 20_000                # step budget (the out-of-range cells)
     # which path carries the held norm: the same hold on one part of the transformer at a time, at ρ times that
     # part's own W_c (the median of its norm at T_grok over the free runs): "body", every tensor up to and
     # including the second LayerNorm (all of it feeds the final LayerNorm, whose output does not change when its
     # input is scaled), and "readout", the final LayerNorm's affine weights and the head, which scale the logits.
     # Predicted in a file of their own (`path_prediction_path`) before their runs.
-    path_groups: tuple = ("body", "readout")
+    path_groups: tuple = ("body", "readout")  # parts held one at a time: body, readout
     path_rhos: tuple = (0.85, 1.30)
     path_seeds: int = 4
-    path_budget: int = 20_000
+    path_budget: int = 20_000                 # step budget (holds of one part)
     # seeds added to the readout's cells after its row came out 'not resolved' at 4 seeds: the same prediction,
     # written before them, scores them all (as for the new-λ MLP cell)
-    path_more: tuple = ("readout",)
-    path_more_seeds: int = 12
+    path_more: tuple = ("readout",)           # parts given `path_more_seeds` seeds
+    path_more_seeds: int = 12                 # seeds of those parts
 
     def transformer(self) -> RunSpec:
         return log_law.transformer(self, self.p, self.lr, self.free_budget, wd=self.wd)
@@ -79,9 +81,9 @@ PRESETS = {
                     stop_chance_steps=1000, free_seeds=2, rhos=(0.85, 1.15), t_int=200, hold_seeds=2,
                     hold_budget=2500, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, mlp_more_seeds=2, range_cells=((6e-3, 5.0),), range_seeds=2,
                     range_budget=1500, path_seeds=2, path_budget=2500, path_more_seeds=3, chapter1="quick",
-                    chapter2="quick"),
+                    chapter2="quick", chapter4="quick"),
     "book": OneLaw(),
-    "paper": OneLaw(free_seeds=10, hold_seeds=10, chapter1="paper", chapter2="paper"),
+    "paper": OneLaw(free_seeds=10, hold_seeds=10, chapter1="paper", chapter2="paper", chapter4="paper"),
 }
 
 
@@ -151,15 +153,34 @@ PREDICTED = ("held transformer", "MLP at a new λ", "MLP at a new λ, more seeds
 RANGE = "MLP outside the grid's ηλ"      # predicted in its own file, written after the first predictions
 PATHS = "transformer held by path"       # predicted in its own file too
 PATHS_MORE = "transformer held by path, more seeds"
-CHOICES = {"chapter1": tuple(critical_norm.PRESETS), "chapter2": tuple(pinned_norm.PRESETS)}     # fields whose value names something: checked by coerce
+CHOICES = {"chapter1": tuple(critical_norm.PRESETS), "chapter2": tuple(pinned_norm.PRESETS),
+           "chapter4": tuple(log_law.PRESETS)}     # fields whose value names something: checked by coerce
+
+
+CH1_STUDIES = ("fractions", "moduli", "lr × λ", "held-out modulus")     # chapter 1's runs section 1 reads
+CH4_STUDIES = ("λ sweep", "η×λ grid", "moduli", "η sweep")              # chapter 4's runs section 2 reads
+
+
+def chapter1_runs(cfg: OneLaw, store=None) -> dict:
+    """Chapter 1's free MLP runs that section 1 reads, as chapter 1's own plan stages them (given a store, its
+    held-out modulus only once that chapter's prediction is written)."""
+    return {k: v for k, v in critical_norm.plan(critical_norm.PRESETS[cfg.chapter1], store).items() if k in CH1_STUDIES}
+
+
+def chapter4_runs(cfg: OneLaw) -> dict:
+    """Chapter 4's free transformer runs that section 2 reads, by study."""
+    planned = log_law.plan(log_law.PRESETS[cfg.chapter4])
+    return {k: planned[k] for k in CH4_STUDIES}
 
 
 def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: bool = True) -> dict:
     """{study: [RunSpec]}: the held arm is listed once the free runs (given, or read from `store`) give W_c.
-    The two predicted studies are, given a store, listed only once their prediction file exists there
-    (`preregister` writes it), so that no runner trains them first; `gate=False` lists them regardless (for
-    the writer of the predictions itself)."""
-    out = {"free transformer": free(cfg), "MLP lr × λ grid": mlp_grid(cfg), "MLP at a new λ": mlp_new(cfg),
+    The predicted studies (and chapter 1's held-out modulus, which this chapter reads) are, given a store, listed
+    only once their prediction file exists there (`preregister` writes it), so that no runner trains them first;
+    `gate=False` lists this chapter's regardless (for the writer of the predictions itself)."""
+    out = {"chapter 1's MLP runs": [s for v in chapter1_runs(cfg, store).values() for s in v],
+           "chapter 4's transformer runs": [s for v in chapter4_runs(cfg).values() for s in v],
+           "free transformer": free(cfg), "MLP lr × λ grid": mlp_grid(cfg), "MLP at a new λ": mlp_new(cfg),
            "MLP at a new λ, more seeds": mlp_more(cfg), RANGE: mlp_range(cfg)}
     if free_records is None and store is not None:
         recs = [store.get(s) for s in out["free transformer"]]
@@ -195,6 +216,7 @@ def preregister(cfg: OneLaw, store) -> None:
     stored, so that the predicted studies are planned only after them."""
     from .. import claims
 
+    critical_norm.preregister(critical_norm.PRESETS[cfg.chapter1], store)     # chapter 1's, whose runs we read
     write_predictions(cfg, nearest_preset(cfg), store, claims.PAPER["alpha_shared"]["value"],
                       claims.PAPER["attn_ln_hold_max"]["value"])
     write_range_predictions(cfg, nearest_preset(cfg), store)

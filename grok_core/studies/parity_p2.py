@@ -12,12 +12,12 @@ from ..specs import RunSpec
 
 @dataclass(frozen=True)
 class Parity2:
-    n_bits: tuple = (20, 30, 40)
-    k_bits: int = 3
-    n_train: int = 25_000
-    n_test: int = 25_000
+    n_bits: tuple = (20, 30, 40)              # input bits n
+    k_bits: int = 3                           # parity bits k
+    n_train: int = 25_000                     # training-set size
+    n_test: int = 25_000                      # test-set size
     hidden: int = 128
-    depth: int = 2
+    depth: int = 2                            # hidden layers
     batch_size: int = 256
     lr: float = 1e-3
     wd: float = 1.0

@@ -16,13 +16,13 @@ from ..specs import RunSpec
 
 @dataclass(frozen=True)
 class PinnedNorm:
-    p_ref: int = 59
+    p_ref: int = 59                           # modulus of the matrix, the dense sweep and the one-shot arm
     frac: float = 0.4
     lr: float = 1e-3
     wd: float = 1.0
     d_embed: int = 128
     hidden: int = 256
-    budget: int = 60_000                      # the controls' budget: chapter 1's free runs
+    budget: int = 60_000                      # step budget of the free controls (chapter 1's runs)
     tail_steps: int = 500
     seeds: int = 8
     t_int: int = 500
@@ -31,26 +31,26 @@ class PinnedNorm:
     lrs: tuple = (1e-3, 2e-3, 4e-3, 8e-3)
     table_rhos: tuple = (0.85, 1.00, 1.15, 1.30)
     dense_rhos: tuple = (0.85, 0.90, 0.95, 1.00, 1.05, 1.10, 1.15, 1.20, 1.25, 1.30)
-    fit_rho_max: float = 1.25                 # the dense fit's range, as paper 1's (0.85–1.25)
+    fit_rho_max: float = 1.25                 # largest ρ in the dense fit (paper 1's range 0.85–1.25)
     moduli: tuple = (31, 41, 53, 59, 71)
     scan_seeds: int = 0                       # seeds per p-scan cell; 0: `seeds` (the authors' p-scan used 12)
     scan_rhos: tuple = (0.85, 1.00, 1.15)
-    scan_high: dict = field(default_factory=lambda: {41: 1.30, 59: 1.30})   # a fourth ρ at these moduli
-    rho_high: float = 1.30
-    early: int = 20_000                       # a step count the page reads the high-ρ cells at
-    collapse: tuple = (41, 53, 59, 71)        # the moduli of the shared-exponent fit (paper 1's p-scan)
+    scan_high: dict = field(default_factory=lambda: {41: 1.30, 59: 1.30})  # a fourth ρ at these moduli, {p: ρ}
+    rho_high: float = 1.30                    # the high ρ of the matrix's slow cells
+    early: int = 20_000                       # step count at which the page also reads the high-ρ cells
+    collapse: tuple = (41, 53, 59, 71)        # moduli of the shared-exponent fit (paper 1's p-scan)
     once_rhos: tuple = (0.70, 0.85, 1.00, 1.15, 1.30)
-    hold_spread: tuple = (0.90, 1.15)         # the hold's spread is read between these ρ (paper 1 §5)
+    hold_spread: tuple = (0.90, 1.15)         # ρ between which the hold's spread is read (paper 1 §5)
     # "is it the norm, or just stronger regularisation?" (paper 1 §5; src/run_normint_control.py): free runs at
     # these λ trace the weight-decay frontier with the control (λ = wd); holds below W_c are set beside it;
     # the initialisation rescaled to ρ·W_c, then free (Omnigrok-style); one group scaled once by a factor
     frontier_wds: tuple = (2.0, 3.0, 5.0, 8.0)
-    frontier_low_wds: tuple = (0.3, 0.5)      # our addition: weight decay below the control's
+    frontier_low_wds: tuple = (0.3, 0.5)      # weight decays below the control's (our addition)
     frontier_rhos: tuple = (0.73, 0.82, 0.90)
     init_rhos: tuple = (0.73, 0.90)
-    group_factor: float = 0.8
-    group_arms: tuple = ("E", "W1", "W2", "norm")   # embedding, hidden, output, all weights (data/normint)
-    group_budget: int = 20_000                # the authors' budget for these arms
+    group_factor: float = 0.8                 # factor one tensor group is scaled by, once
+    group_arms: tuple = ("E", "W1", "W2", "norm")  # groups scaled once: embedding, hidden, output, all weights
+    group_budget: int = 20_000                # step budget of the once-scaled arms (the authors')
 
     def base(self) -> RunSpec:
         return RunSpec(d_embed=self.d_embed, hidden=self.hidden, frac=self.frac, lr=self.lr, wd=self.wd,

@@ -20,7 +20,7 @@ class Quickstart:
     max_steps: int = 12_000
     seeds: int = 4
     t_int: int = 200
-    rho: float = 1.15                 # the held norm, as a multiple of the free runs' W_c
+    rho: float = 1.15                         # held norm, a multiple of the free runs' W_c
 
     def base(self) -> RunSpec:
         return RunSpec(p=self.p, frac=self.frac, d_embed=self.d_embed, hidden=self.hidden, lr=self.lr,

@@ -20,28 +20,28 @@ from ..specs import RunSpec
 
 @dataclass(frozen=True)
 class SparseParity:
-    n_bits: int = 30
-    k_bits: int = 3
-    n_train: int = 1000
-    n_test: int = 2000
+    n_bits: int = 30                          # input bits n
+    k_bits: int = 3                           # parity bits k
+    n_train: int = 1000                       # training-set size m
+    n_test: int = 2000                        # test-set size
     hidden: int = 512
-    lr: float = 1e-3                          # the reference learning rate (W_c, T_free and the holds)
+    lr: float = 1e-3                          # reference learning rate (W_c, T_free and the holds)
     budget: int = 40_000
     tail_steps: int = 500
     seeds: int = 8
     lrs: tuple = (5e-4, 1e-3, 2e-3)
     # the free cells per learning rate run this many seeds (the paper's 16) for W_c's CV across lr; W_c and
     # T_free of the holds stay the first `seeds` seeds' at the reference lr (fixed before the others ran)
-    lr_seeds: int = 16
-    n_trains: tuple = (600, 1000, 1500)       # paper 1's training-set sizes
+    lr_seeds: int = 16                        # seeds per learning-rate cell (paper 1's 16)
+    n_trains: tuple = (600, 1000, 1500)       # training-set sizes m of the free runs (paper 1's)
     t_int: int = 1000
     rhos: tuple = (0.90, 1.00, 1.10, 1.20, 1.30)
     cap: int = 60_000
     floor: int = 10_000
     # the λ frontier (paper 1 §8; src/run_parity_lambda.py: these six λ at lr 1e-3, 16 seeds, 50k steps); its
     # λ = 1 cell is the free runs' reference cell (a grokked run answers any longer budget)
-    lambdas: tuple = (0.3, 0.5, 1.0, 2.0, 3.0, 5.0)
-    lambda_budget: int = 50_000
+    lambdas: tuple = (0.3, 0.5, 1.0, 2.0, 3.0, 5.0)  # weight decays λ of the λ frontier (the authors' six)
+    lambda_budget: int = 50_000               # step budget of the λ frontier
 
     def base(self) -> RunSpec:
         return RunSpec(task="parity", n_bits=self.n_bits, k_bits=self.k_bits, n_train=self.n_train,
