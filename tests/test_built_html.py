@@ -50,7 +50,7 @@ def test_search_finds_prose_not_the_folded_code():
 
     text = (HTML / "searchindex.js").read_text()
     terms = json.loads(text[text.index("(") + 1:text.rindex(")")])["terms"]
-    for code_only in ("short_error", "check_count", "glue_al"):    # stems of short_errors, check_counts, glue_all
+    for code_only in ("short_error", "page_config", "glue_al"):    # stems of short_errors, page_config, glue_all
         assert not terms.get(code_only), f"{code_only!r} is indexed from a code cell"
     for prose in ("grokk", "weight", "replic"):
         assert terms.get(prose), f"{prose!r} is missing from the search index"
