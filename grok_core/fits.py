@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 N_BOOT = 3000  # paper 1: bootstrap 95% CI of the cell median, 3000 resamples
+_LOG_SQRT_2PI = np.log(np.sqrt(2 * np.pi))   # as scipy.stats.norm writes the constant of its log density
 
 
 def median_ci(x, n_boot: int = N_BOOT, seed: int = 0, level: float = 0.95):
@@ -194,7 +195,7 @@ def censored_exp_fit(cells, n_boot: int = 1000, seed: int = 0) -> dict:
     Unlike a median over grokked seeds, it neither drops the slow seeds nor needs half a cell to grok.
     `cells` as for `shared_exp_fit`; the 95 % CI on α resamples seeds within each cell.
     Returns dict(alpha, intercepts, sigma, lo, hi, runs, censored)."""
-    from scipy import optimize, stats
+    from scipy import optimize, special
 
     def prepare(cs):
         groups = sorted({g for g, *_ in cs})
@@ -215,10 +216,25 @@ def censored_exp_fit(cells, n_boot: int = 1000, seed: int = 0) -> dict:
         G = len(groups)
 
         def nll(theta):
+            """The negative log likelihood and its exact gradient (BFGS then needs one evaluation per step,
+            not G + 3 for a finite-difference gradient, and stops nearer the true optimum)."""
             a, alpha, log_s = theta[:G], theta[G], theta[G + 1]
             s = np.exp(log_s)
             z = (lt - a[gi] - alpha * rho) / s
-            return -(stats.norm.logpdf(z[obs]).sum() - obs.sum() * log_s + stats.norm.logsf(z[~obs]).sum())
+            # the standard normal's log density and log survival as scipy.stats.norm computes them (the same
+            # floats), without its per-call argument checks, which cost ~6x the arithmetic in these small fits
+            zc = -z[~obs]
+            log_sf = special.log_ndtr(zc)
+            f = -((-z[obs] ** 2 / 2.0 - _LOG_SQRT_2PI).sum() - obs.sum() * log_s + log_sf.sum())
+            # d f / d z per run: z for a run that grokked, the hazard φ(z) / (1 − Φ(z)) for a censored one
+            dz = np.where(obs, z, 0.0)
+            dz[~obs] = np.exp(-zc ** 2 / 2.0 - _LOG_SQRT_2PI - log_sf)
+            dmu = -dz / s
+            grad = np.empty(G + 2)
+            grad[:G] = np.bincount(gi, weights=dmu, minlength=G)
+            grad[G] = (dmu * rho).sum()
+            grad[G + 1] = obs.sum() - (dz * z).sum()
+            return f, grad
 
         # start from least squares on the observed runs
         X = np.zeros((obs.sum(), G + 1))
@@ -229,7 +245,9 @@ def censored_exp_fit(cells, n_boot: int = 1000, seed: int = 0) -> dict:
         # tolerances far below the page's precision, so that the last bits of the start (which differ between
         # machines) do not move the optimum's printed digits
         opts = dict(xatol=1e-9, fatol=1e-12, maxiter=200000, maxfev=200000) if G > 6 else dict(gtol=1e-9)
-        res = optimize.minimize(nll, np.r_[coef, np.log(s0)], method="Nelder-Mead" if G > 6 else "BFGS", options=opts)
+        x0 = np.r_[coef, np.log(s0)]
+        res = (optimize.minimize(lambda th: nll(th)[0], x0, method="Nelder-Mead", options=opts) if G > 6
+               else optimize.minimize(nll, x0, jac=True, method="BFGS", options=opts))
         th = res.x
         return float(th[G]), dict(zip(groups, map(float, th[:G]))), float(np.exp(th[G + 1]))
 

@@ -8,8 +8,10 @@ treated as missing (it will be retrained), never trusted.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import fcntl
+import hashlib
 import io
 import json
 import os
@@ -142,6 +144,13 @@ def _claim_offset(run_id: str) -> int:
     return int(run_id[:15], 16)
 
 
+# Verified records already read in this process, by run id and a hash of the file's bytes: a page reads many
+# records two or three times (its plan, its tables); reading the bytes costs little, decompressing and checking
+# them most of a read. Other bytes under the same id (a rewritten or damaged file) are decoded afresh.
+_READ: dict = {}
+_READ_MAX = 8192
+
+
 class Store:
     """Records on disk, one file per run id. Reads verify every record (`record.check`) and treat a bad one as
     missing; writes are atomic, locked and never replace a record by one that ran fewer steps."""
@@ -174,10 +183,17 @@ class Store:
                 raise ValueError("it is not a regular file")
             if st.st_size > MAX_RECORD_BYTES:
                 raise ValueError(f"the file has {st.st_size:,} bytes")
-            rec = decode(path.read_bytes())
+            blob = path.read_bytes()
+            key = (run_id, hashlib.blake2b(blob, digest_size=16).digest())
+            if key in _READ:
+                return copy.deepcopy(_READ[key])     # the caller may change its copy; the cached one stays
+            rec = decode(blob)
             found = check(rec).run_id
             if found != run_id:
                 raise ValueError(f"its spec hashes to {found}")
+            if len(_READ) >= _READ_MAX:
+                _READ.clear()
+            _READ[key] = copy.deepcopy(rec)
             return rec
         except Exception as e:  # noqa: BLE001 - one bad record is reported and missing; it never stops a command
             warnings.warn(f"unreadable record {path} ({_short(str(e), 200)}); it will be retrained")
