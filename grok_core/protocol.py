@@ -10,13 +10,27 @@ import pandas as pd
 from .specs import RunSpec
 
 
+# Paper 1's critical norm and free timescale of a control cell, the one definition every chapter uses: W_c is the
+# median over the seeds that grokked of the weight norm at T_grok, T_free their median T_grok (nan when none did).
+
 def control_stats(df: pd.DataFrame, value: str = "norm_at_grok") -> dict:
-    """Wc (median `value` at T_grok over grokked seeds) and the free median T_grok of a control cell."""
+    """W_c (median `value` at T_grok over grokked seeds) and T_free of a control cell, from its runs' frame."""
     ok = df[df.status == "grokked"]
     if not len(ok):
         return dict(wc=np.nan, t_free=np.nan, grokked=0, seeds=len(df))
     return dict(wc=float(np.median(ok[value].astype(float))), t_free=float(np.median(ok.t_grok.astype(float))),
                 grokked=len(ok), seeds=len(df))
+
+
+def record_stats(records, names=None) -> dict:
+    """W_c and T_free of a control cell from its stored records (None entries skipped): with `names`, W_c of those
+    tensors together (one part of the model), read from the per-tensor norm curves."""
+    ok = [r for r in records if r is not None and r["summary"]["status"] == "grokked"]
+    if not ok:
+        return dict(wc=np.nan, t_free=np.nan, grokked=0, seeds=sum(r is not None for r in records))
+    norms = [r["summary"]["norm_at_grok"] if names is None else norm_at_grok(r, names) for r in ok]
+    return dict(wc=float(np.median(norms)), t_free=float(np.median([r["summary"]["t_grok"] for r in ok])),
+                grokked=len(ok), seeds=sum(r is not None for r in records))
 
 
 def cell_budget(t_free: float, rho: float, cap: int, floor: int, factor: float = 4.0, alpha: float = 7.5) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..claims import concentration_verdict  # noqa: F401  (the rules live in claims)
+from ..protocol import cell_table, control_stats, min_seeds
 from ..specs import RunSpec
 
 
@@ -121,7 +122,6 @@ def overview(cfg: CriticalNorm, all_df, n_grid: int) -> dict:
 def fractions(frac_df) -> dict:
     """§1: W_c per training fraction at p_ref against paper 1's, and the CV across the cell medians."""
     from .. import claims, fits
-    from ..protocol import cell_table
 
     stats = cell_table(frac_df, ["frac"], "norm_at_grok")
     paper = claims.PAPER["wc_by_frac_p59"]["value"]
@@ -159,7 +159,6 @@ def lr_wd(lr_wd_df) -> dict:
     import pandas as pd
 
     from .. import claims, fits
-    from ..protocol import cell_table
 
     stats = cell_table(lr_wd_df, ["wd", "lr"], "norm_at_grok")
     rows = []
@@ -228,7 +227,6 @@ def moduli(cfg: CriticalNorm, p_df) -> dict:
     import numpy as np
 
     from .. import claims
-    from ..protocol import cell_table
 
     P = claims.PAPER
     stats = cell_table(p_df, ["p"], "norm_at_grok")
@@ -375,7 +373,7 @@ def heldout(cfg: CriticalNorm, held_df, path) -> dict:
 
     prediction = json.loads(path.read_text()) if path.exists() else dict(wc_predicted=np.nan)
     ok = held_df[held_df.status == "grokked"]
-    wc = float(np.median(ok.norm_at_grok)) if len(ok) else np.nan
+    wc = control_stats(held_df)["wc"]
     err = 100 * (wc / prediction["wc_predicted"] - 1)
     from .. import fits
     m_lo, m_hi = (fits.cell_bootstrap([ok.norm_at_grok.to_numpy(float)], lambda cs: float(np.median(cs[0])))
@@ -397,7 +395,6 @@ def score(cfg: CriticalNorm, fr: dict, lw: dict, mo: dict, ho: dict, th: dict | 
     import numpy as np
 
     from .. import claims, fits
-    from ..protocol import min_seeds
 
     conc = concentration_verdict
     P = claims.PAPER

@@ -10,11 +10,9 @@ Every arm shares the control's seeds, so init and split are the same (RunSpec.in
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
-
-from ..protocol import norm_at_grok
+from ..protocol import norm_at_grok, record_stats
 from ..specs import RunSpec
 
 
@@ -65,9 +63,8 @@ def group_norm_at_grok(record: dict, group: str) -> float:
 
 
 def group_wc(records: list[dict], group: str) -> float:
-    """The group's W_c: median over grokked seeds of its norm at T_grok (nan when none grokked)."""
-    vals = [group_norm_at_grok(r, group) for r in records if r is not None and r["summary"]["status"] == "grokked"]
-    return float(np.median(vals)) if vals else math.nan
+    """The group's W_c, from the stored per-tensor norm curves (`protocol.record_stats`)."""
+    return record_stats(records, GROUP_TENSORS[group])["wc"]
 
 
 def arm_seeds(cfg: GroupHolds, group: str, rho: float) -> range:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..claims import (alpha_verdict, at_least_verdict, bound_verdict, never_verdict,  # noqa: F401 (rules live
                       ratio_verdict)                                                  # in claims)
-from ..protocol import norm_at_grok
+from ..protocol import record_stats
 from ..specs import RunSpec
 from . import critical_norm, pinned_norm
 from . import log_law              # paper 2's transformer protocol, as chapter 4 runs it
@@ -92,9 +92,8 @@ def free(cfg: OneLaw) -> list[RunSpec]:
 
 
 def wc(records: list[dict]) -> float:
-    """Paper 1's W_c: the median over grokked seeds of ‖θ‖ at T_grok (nan when none grokked)."""
-    vals = [r["summary"]["norm_at_grok"] for r in records if r is not None and r["summary"]["status"] == "grokked"]
-    return float(np.median(vals)) if vals else math.nan
+    """Paper 1's W_c of the free transformer runs (`protocol.record_stats`)."""
+    return record_stats(records)["wc"]
 
 
 def held(cfg: OneLaw, w_c: float) -> list[RunSpec]:
@@ -128,12 +127,11 @@ def mlp_range(cfg: OneLaw) -> list[RunSpec]:
 
 
 def part_wc(records: list[dict], group: str) -> float:
-    """W_c of one part of the model (a clamp group): the median over grokked seeds of the part's norm at T_grok,
-    from the stored per-tensor norm curves (nan when none grokked)."""
+    """W_c of one part of the model (a clamp group), from the stored per-tensor norm curves
+    (`protocol.record_stats`)."""
     from ..models import build, clamp_names
-    vals = [norm_at_grok(r, clamp_names(build(RunSpec.from_dict(r["spec"])), group)) for r in records
-            if r is not None and r["summary"]["status"] == "grokked"]
-    return float(np.median(vals)) if vals else math.nan
+    ok = [r for r in records if r is not None]
+    return record_stats(ok, clamp_names(build(RunSpec.from_dict(ok[0]["spec"])), group))["wc"] if ok else math.nan
 
 
 def by_path(cfg: OneLaw, wcs: dict) -> list[RunSpec]:
@@ -265,7 +263,7 @@ def predict(cfg: OneLaw, free_records: list[dict], grid_records: list[dict], alp
     budget for ρ > 1; at or below W_c grokking as soon as the hold starts). MLP at a new λ: paper 2's timescale,
     delay = K/(ηλ), K the median over the grid's cells of the cell's median delay·ηλ, band its range."""
     w_c = wc(free_records)
-    t_free = float(np.median([r["summary"]["t_grok"] for r in free_records if r["summary"]["status"] == "grokked"]))
+    t_free = record_stats(free_records)["t_free"]
     _, k_cells = grid_k(grid_records)
     ks = np.array(list(k_cells.values()))
     el = cfg.mlp_lr * cfg.mlp_wd
@@ -325,7 +323,7 @@ def predict_paths(cfg: OneLaw, free_records: list[dict], ln_bound: float) -> dic
     with its held norm; it gives no exponent for this network, so the prediction is the direction and a size
     past the LayerNorm bound: T(ρ_max) / T(ρ_min) ≥ `ln_bound`. A cell's time is its Kaplan–Meier median over
     the seeds, a cell whose median is past its budget counted at the budget (a lower bound)."""
-    t_free = float(np.median([r["summary"]["t_grok"] for r in free_records if r["summary"]["status"] == "grokked"]))
+    t_free = record_stats(free_records)["t_free"]
     return {"paths": {
         "p": cfg.p, "t_int": cfg.t_int, "budget": cfg.path_budget, "rhos": list(cfg.path_rhos), "t_free": t_free,
         "wc": {g: part_wc(free_records, g) for g in cfg.path_groups},

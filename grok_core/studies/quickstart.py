@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..protocol import control_stats
 from ..specs import RunSpec
 
 
@@ -42,9 +43,8 @@ def free(cfg: Quickstart) -> list[RunSpec]:
 
 
 def wc(free_df) -> float:
-    """Median ‖W‖ at T_grok over the free seeds that grokked (nan if none did)."""
-    ok = free_df[free_df.status == "grokked"]
-    return float(np.median(ok.norm_at_grok)) if len(ok) else float("nan")
+    """Paper 1's W_c of the free seeds (`protocol.control_stats`)."""
+    return control_stats(free_df)["wc"]
 
 
 def held(cfg: Quickstart, w_c: float) -> list[RunSpec]:

@@ -9,12 +9,11 @@ learning rate's seeds held at ρ·W_c, with budgets min(cap, 4·T_free·e^{7.5(�
 chapter 2. The held study needs the free runs' W_c and T_free, so the plan lists it once they are stored."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..protocol import grok_times, held_cell, min_seeds
+from ..protocol import grok_times, held_cell, min_seeds, record_stats
 from ..specs import RunSpec
 
 
@@ -77,11 +76,9 @@ def data_sizes(cfg: SparseParity) -> list[RunSpec]:
 
 def reference(cfg: SparseParity, free_records: list[dict]) -> tuple[float, float]:
     """(W_c, T_free): median ‖W‖ at T_grok and median T_grok over the grokked free seeds at the reference lr."""
-    ok = [r["summary"] for r in free_records if r is not None and r["spec"]["lr"] == cfg.lr
-          and r["spec"]["seed"] < cfg.seeds and r["summary"]["status"] == "grokked"]
-    if not ok:
-        return math.nan, math.nan
-    return float(np.median([s["norm_at_grok"] for s in ok])), float(np.median([s["t_grok"] for s in ok]))
+    st = record_stats([r for r in free_records if r is not None and r["spec"]["lr"] == cfg.lr
+                       and r["spec"]["seed"] < cfg.seeds])
+    return st["wc"], st["t_free"]
 
 
 def held(cfg: SparseParity, wc: float, t_free: float) -> list[RunSpec]:
