@@ -3,8 +3,10 @@ import os
 import pytest
 import torch
 
-# GROK_THREADS=1 keeps local test runs from oversubscribing the cores while a sweep runs beside them
-torch.set_num_threads(int(os.environ.get("GROK_THREADS", min(2, os.cpu_count() or 1))))
+# GROK_THREADS=1 keeps local test runs from oversubscribing the cores while a sweep runs beside them; under
+# pytest-xdist (`make test` runs one test process per core) each process takes its share of the cores
+_cores = max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+torch.set_num_threads(int(os.environ.get("GROK_THREADS", min(2, _cores))))
 
 
 @pytest.fixture
@@ -12,3 +14,22 @@ def tiny():
     """A small modular-addition MLP spec that trains in well under a second per hundred steps."""
     from grok_core import RunSpec
     return RunSpec(p=23, frac=0.5, d_embed=32, hidden=64, lr=3e-3, wd=1.0, max_steps=300)
+
+
+
+@pytest.fixture(scope="session")
+def chapter5_reads(tmp_path_factory):
+    """A store holding what chapter 5's quick preset reads from chapters 1 and 4 (chapter 1's prediction first,
+    as `studies.run` writes it), trained once per test session: a test of chapter 5's runner copies it and trains
+    the rest, instead of each such test retraining the same runs."""
+    from grok_core import sweep
+    from grok_core.store import Store
+    from grok_core.studies import critical_norm, one_law as ol
+
+    cfg = ol.PRESETS["quick"]
+    store = Store(tmp_path_factory.mktemp("chapter5_reads"))
+    critical_norm.preregister(critical_norm.PRESETS[cfg.chapter1], store)
+    specs = [s for part in (ol.chapter1_runs(cfg, store), ol.chapter4_runs(cfg)) for v in part.values() for s in v]
+    assert specs, "chapter 5's quick preset reads no runs of chapters 1 and 4"
+    sweep.run(specs, store=store, progress=False)
+    return store.root

@@ -2,6 +2,7 @@
 holds its figures (an environment with MPLBACKEND=Agg would silently drop them)."""
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,14 @@ GRIDS = {
 
 
 @pytest.mark.parametrize("template", TEMPLATES + DRAFTS, ids=lambda p: p.name)
-def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path, monkeypatch):
+def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path, monkeypatch, request):
     """Every chapter's grid is a parameter: the quick preset, run through papermill's -p at another grid, trains
     that grid (one run per chapter in CI; the CLI takes the same grids, tests/test_cli.py). Lists go in as the
     text a shell gives papermill (`-p moduli '[23, 31]'` arrives as a string)."""
     papermill = pytest.importorskip("papermill")
     monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
+    if template.name == "05_one_law.ipynb":      # the runs it reads from chapters 1 and 4, trained once a session
+        shutil.copytree(request.getfixturevalue("chapter5_reads"), tmp_path / "store")
     grid, check = GRIDS.get(template.name, ({}, lambda specs: True))
     papermill.execute_notebook(str(template), str(tmp_path / template.name), parameters={"preset": "quick", **{k: str(v) if isinstance(v, list) else v for k, v in grid.items()}},
                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False)

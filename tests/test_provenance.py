@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -82,12 +83,13 @@ def test_the_command_line_writes_a_prediction_before_training_its_runs(tmp_path)
     assert "held-out modulus" not in cn.plan(cfg, Store(tmp_path / "empty"))    # no prediction: not planned
 
 
-def test_chapter_5s_runner_writes_its_predictions_before_the_predicted_runs(tmp_path):
+def test_chapter_5s_runner_writes_its_predictions_before_the_predicted_runs(tmp_path, chapter5_reads):
     from grok_core import studies as st
     from grok_core.studies import one_law as ol
 
     cfg = ol.PRESETS["quick"]
-    store = Store(tmp_path)
+    shutil.copytree(chapter5_reads, tmp_path / "store")       # chapters 1 and 4's runs, which it reads, are in
+    store = Store(tmp_path / "store")
     assert not set(ol.PREDICTED) & set(ol.plan(cfg, store))            # nothing predicted is planned yet
     st.run(ol, cfg, store, workers=1, progress=False)
     path = ol.prediction_path(store, "quick", cfg)
