@@ -108,12 +108,13 @@ def fields_text(name: str) -> str:
     """The preset fields of chapter `name`, as `run <chapter> --help` lists them: type, each preset's value, what
     it is. The same names are the page's papermill parameters."""
     rows = studies.fields(studies.load(name))
-    presets = list(rows[0]["values"]) if rows else []
+    if not rows:
+        return ""
     lines = [f"preset fields of {name} (--set KEY=VALUE here, -p KEY VALUE on its page; values as YAML):"]
     for f in rows:
         vals = ", ".join(f"{k} {studies.shown(v, 36)}" for k, v in f["values"].items())
         lines.append(f"  {f['name']} ({f['type']}): {f['doc']}\n      {vals}")
-    return "\n".join(lines) if presets else ""
+    return "\n".join(lines)
 
 
 class _Help(argparse.Action):

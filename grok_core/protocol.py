@@ -25,12 +25,13 @@ def control_stats(df: pd.DataFrame, value: str = "norm_at_grok") -> dict:
 def record_stats(records, names=None) -> dict:
     """W_c and T_free of a control cell from its stored records (None entries skipped): with `names`, W_c of those
     tensors together (one part of the model), read from the per-tensor norm curves."""
-    ok = [r for r in records if r is not None and r["summary"]["status"] == "grokked"]
+    records = [r for r in records if r is not None]
+    ok = [r for r in records if r["summary"]["status"] == "grokked"]
     if not ok:
-        return dict(wc=np.nan, t_free=np.nan, grokked=0, seeds=sum(r is not None for r in records))
+        return dict(wc=np.nan, t_free=np.nan, grokked=0, seeds=len(records))
     norms = [r["summary"]["norm_at_grok"] if names is None else norm_at_grok(r, names) for r in ok]
     return dict(wc=float(np.median(norms)), t_free=float(np.median([r["summary"]["t_grok"] for r in ok])),
-                grokked=len(ok), seeds=sum(r is not None for r in records))
+                grokked=len(ok), seeds=len(records))
 
 
 def cell_budget(t_free: float, rho: float, cap: int, floor: int, factor: float = 4.0, alpha: float = 7.5) -> int:

@@ -16,7 +16,6 @@ def tiny():
     return RunSpec(p=23, frac=0.5, d_embed=32, hidden=64, lr=3e-3, wd=1.0, max_steps=300)
 
 
-
 @pytest.fixture(scope="session")
 def chapter5_reads(tmp_path_factory):
     """A store holding what chapter 5's quick preset reads from chapters 1 and 4 (chapter 1's prediction first,

@@ -55,15 +55,19 @@ def _is_num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+def preset_class(module) -> type:
+    """The dataclass of a chapter's presets (its fields are the chapter's parameters)."""
+    return type(next(iter(module.PRESETS.values())))
+
+
 def coerce(module, name: str, value):
     """`value` for preset field `name` of a chapter, as the field's type: a string (from papermill `-p` or the
     command line) is read as YAML first, so '[41, 59, 79]' is a list; a list becomes a tuple; integers, floats,
     lists and mappings are checked against the field's type and the types of its preset values (moduli are
     integers, ρ numbers); counts are bounded (seeds 1..10 000, lists of at most 1 000). Raises ValueError in
     one line naming the field, the value and what is allowed."""
-    presets = list(module.PRESETS.values())
-    hint = str(typing.get_type_hints(type(presets[0]))[name])
-    examples = [getattr(p, name) for p in presets]
+    hint = str(typing.get_type_hints(preset_class(module))[name])
+    examples = [getattr(p, name) for p in module.PRESETS.values()]
     if isinstance(value, str) and "str" not in hint:
         try:
             value = yaml.safe_load(value) if value.strip() else None
@@ -147,7 +151,7 @@ PREFIXES = {"attn_": "attention model without LayerNorm", "ln_": "attention mode
 def fields(module) -> list[dict]:
     """Every field of a chapter's preset, as `--help` and the page's parameters cell show it: name, type, each
     preset's value, and what it is (the comment on its line in the preset class, else a generic description)."""
-    cls = type(next(iter(module.PRESETS.values())))
+    cls = preset_class(module)
     said = {}
     for line in inspect.getsource(cls).splitlines():
         m = re.match(r"\s{4}(\w+): [^=]+=.*?#\s*(.+)$", line)
@@ -199,7 +203,7 @@ def page_config(name: str, namespace: dict):
     if w is not None and not (_is_int(w) and w >= 1):
         _not("workers", w, "None (the sweep chooses) or an integer >= 1")
     module = load(name)
-    sets = {f.name: namespace[f.name] for f in dataclasses.fields(type(next(iter(module.PRESETS.values()))))
+    sets = {f.name: namespace[f.name] for f in dataclasses.fields(preset_class(module))
             if namespace.get(f.name) is not None}
     return configure(module, namespace.get("preset", "book"), sets)
 

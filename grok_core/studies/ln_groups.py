@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..protocol import norm_at_grok, record_stats
+from ..protocol import record_stats
 from ..specs import RunSpec
 
 
@@ -55,11 +55,6 @@ GROUP_TENSORS = {"embed": ("W_E", "W_pos"), "attn": ("W_Q", "W_K", "W_V", "W_O")
 
 def control(cfg: GroupHolds) -> list[RunSpec]:
     return [cfg.base().replace(seed=s) for s in range(cfg.seeds)]
-
-
-def group_norm_at_grok(record: dict, group: str) -> float:
-    """‖group‖ at the run's T_grok, from the stored per-tensor norm curves; nan if it did not grok."""
-    return norm_at_grok(record, GROUP_TENSORS[group])
 
 
 def group_wc(records: list[dict], group: str) -> float:
