@@ -153,14 +153,13 @@ def inv_fit(x, y, n_boot=2000, seed=0):
     if len(np.unique(x)) < 2:
         return dict(a=np.nan, b=np.nan, r2=np.nan, lo=np.nan, hi=np.nan)
     a, b, r2 = fits.ols(1 / x, y)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        i = rng.integers(0, len(x), len(x))
-        if len(np.unique(x[i])) >= 2:
-            boots.append(fits.ols(1 / x[i], y[i])[0])
-    lo, hi = np.quantile(boots, [0.025, 0.975])
-    return dict(a=a, b=b, r2=r2, lo=float(lo), hi=float(hi))
+
+    def slope(cs):        # a draw with a single distinct x has no slope: left out of the CI
+        (xs, ys), = cs
+        return fits.ols(1 / xs, ys)[0] if len(np.unique(xs)) >= 2 else np.nan
+
+    lo, hi = fits.cell_bootstrap([(x, y)], slope, n_boot=n_boot, seed=seed)   # runs resampled as (x, T) pairs
+    return dict(a=a, b=b, r2=r2, lo=lo, hi=hi)
 
 
 # ---------------------------------------------------------------------------------------------------------------
