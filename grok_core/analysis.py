@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from . import claims, fits
+from . import claims
 from .record import first_crossing
 
 

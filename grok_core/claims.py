@@ -480,3 +480,93 @@ def error_verdict(err_pct: float, tol: float = 5.0) -> str:
     if err_pct is None or not math.isfinite(err_pct):
         return "not measured"
     return "replicated" if abs(err_pct) <= tol else "not replicated"
+
+
+def contrast_verdict(fail_grokked: int, fail_n: int, ok_grokked: int, ok_n: int) -> str:
+    """'One optimiser fails where the other groks': replicated when no run of the first grokked and at least one
+    of the second did; not measured without runs of both."""
+    if not fail_n or not ok_n:
+        return "not measured"
+    return "replicated" if fail_grokked == 0 and ok_grokked > 0 else "not replicated"
+
+
+def every_run_verdict(k: int, n: int) -> str:
+    """A statement about every run, scored by count: replicated when all n meet it, partly when at least half do."""
+    if not n:
+        return "not measured"
+    return "replicated" if k == n else ("partly" if k >= n / 2 else "not replicated")
+
+
+def rises_verdict(medians_by_rho) -> str:
+    """'T_grok rises with ρ': each cell's median strictly above the one at the next smaller ρ (a cell with no
+    median, beyond its budget, counts as infinite). 'not measured' with fewer than two cells."""
+    km = [np.inf if m is None or m != m else float(m) for m in medians_by_rho]
+    if len(km) < 2:
+        return "not measured"
+    return "replicated" if all(b > a for a, b in zip(km, km[1:])) else "not replicated"
+
+
+def drift_verdict(pairs: int, t_ratio: float, t_lo: float, t_hi: float, seed_cv_pct: float,
+                  norm_ratio: float) -> str:
+    """bf16 against fp32 on paired seeds (fixed before the bf16 runs): within seed noise when the T_grok ratio's
+    95 % CI holds 1 or its distance from 1 is below the fp32 cell's seed-to-seed CV over √pairs, and ‖W‖ at T_grok
+    moves by less than 1 % over √pairs."""
+    if not pairs:
+        return "not measured"
+    t_ok = t_lo <= 1 <= t_hi or abs(t_ratio - 1) < seed_cv_pct / 100 / math.sqrt(pairs)
+    w_ok = abs(norm_ratio - 1) < 0.01 / math.sqrt(pairs)
+    return "within seed noise" if t_ok and w_ok else "outside seed noise"
+
+
+# ---- sparse parity's λ frontier (paper 1, Table 2), fixed before its runs (committed before the first was trained)
+FRONTIER_MIN_RATIO = 1.2      # 'set by weight decay': the largest over the smallest cell median, at least this
+ON_FRONTIER = 1.5             # a held cell lies on the frontier if its median T_grok is within this factor of it
+
+
+def set_by_weight_decay(wc_by_lam: dict, min_ratio: float = FRONTIER_MIN_RATIO) -> str:
+    """Table 2's 'norm at grok set by weight decay' from the frontier's cells {λ: median ‖W‖ at T_grok} (cells
+    where at least half the seeds grokked): 'yes' if the medians fall strictly with λ and the largest is at
+    least `min_ratio` times the smallest; 'partly' if they fall overall by that much with one adjacent pair out
+    of order; 'no' otherwise; 'not measured' with fewer than three such cells."""
+    lams = sorted(lam for lam, w in wc_by_lam.items() if np.isfinite(w))
+    if len(lams) < 3:
+        return "not measured"
+    w = [wc_by_lam[lam] for lam in lams]
+    falls = sum(b < a for a, b in zip(w, w[1:]))
+    big = w[0] / w[-1] >= min_ratio
+    return "yes" if big and falls == len(w) - 1 else ("partly" if big and falls == len(w) - 2 else "no")
+
+
+def on_frontier(frontier: list[tuple], held: list[tuple], factor: float = ON_FRONTIER) -> tuple[str, list]:
+    """Table 2's 'reg.-unreachable above-norm delay' from the frontier's cells [(median ‖W‖ at T_grok, median
+    T_grok)] and the held cells [(held norm ρ·W_c, median T_grok)]: each held cell whose norm lies within the
+    frontier's norm range is compared with the frontier's T_grok at that norm (interpolated linearly in
+    (‖W‖, ln T) between neighbouring cells). 'no' (no unreachable delay: the clamp lies on the frontier) if every
+    such held cell is within `factor` of it; 'yes' if a held cell above W_c is slower than `factor` times it;
+    'partly' otherwise (a cell off the frontier, but not a slow one above W_c); 'not measured' without at
+    least two frontier cells and one held cell in range. Returns (answer, [(norm, T held, T frontier)])."""
+    pts = sorted((w, t) for w, t in frontier if np.isfinite(w) and np.isfinite(t))
+    if len(pts) < 2:
+        return "not measured", []
+    ws, lts = np.array([p[0] for p in pts]), np.log([p[1] for p in pts])
+    cmp = [(w, t, float(np.exp(np.interp(w, ws, lts)))) for w, t in held
+           if np.isfinite(t) and ws[0] <= w <= ws[-1]]
+    if not cmp:
+        return "not measured", []
+    off = [(w, t, f) for w, t, f in cmp if not 1 / factor <= t / f <= factor]
+    if not off:
+        return "no", cmp
+    return ("yes" if any(t > factor * f for w, t, f in off) else "partly"), cmp
+
+
+def invariant(cv_pct: float) -> str:
+    """A Table 2 invariance, by chapter 1's concentration rule (CV ≤ 3 %: 'yes', ≤ 6 %: 'partly')."""
+    return {"replicated": "yes", "partly": "partly", "not replicated": "no"}.get(concentration_verdict(cv_pct),
+                                                                               "not measured")
+
+
+def answer_verdict(ours: str, theirs: str) -> str:
+    """A Table 2 answer ('yes' / 'partly' / 'no') against the paper's: replicated when the same, partly when ours is
+    'partly', not measured when ours is."""
+    return ("not measured" if ours == "not measured" else "replicated" if ours == theirs else
+            "partly" if ours == "partly" else "not replicated")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 
 import yaml
 
-from . import studies
-from .specs import RunSpec, grid
+from . import studies, sweep
+from .specs import MAX_RUNS, RunSpec, grid
+from .store import Store, frame
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -61,7 +63,6 @@ def load_grid(path) -> list[RunSpec]:
     if both:
         raise ValueError(f"grid file {path}: {sorted(both)} in both 'grid' and 'zip'")
     pairs = [dict(zip(zipped, row)) for row in zip(*zipped.values())] if zipped else [{}]
-    from .specs import MAX_RUNS
     n = len(pairs) * math.prod(len(v) for v in doc.get("grid", {}).values())
     if n > MAX_RUNS:
         raise ValueError(f"grid file {path}: {n:,} runs is not allowed: at most {MAX_RUNS:,} in one grid")
@@ -80,7 +81,6 @@ def connect(scheduler: str | None, cluster: str | None):
     except ImportError as e:
         raise ValueError("--scheduler/--cluster need Dask: pip install -e '.[dask]'") from e
     if cluster:
-        import re
         m = re.fullmatch(r"local:([1-9][0-9]*)", cluster)
         if not m:
             raise ValueError(f"--cluster={cluster!r} is not allowed: local:N with N >= 1 worker processes")
@@ -132,7 +132,6 @@ class _Help(argparse.Action):
 
 
 def _chapter(args, store) -> int:
-    from . import studies, sweep
     module = studies.load(args.chapter)
     cfg = studies.configure(module, args.preset, _sets(args.set))
     if args.cmd == "plan":
@@ -188,7 +187,6 @@ def main(argv=None) -> int:
     im.add_argument("archive")
     args = ap.parse_args(argv)
 
-    from .store import Store, frame
     try:
         store = Store(args.store)
     except ValueError as e:
@@ -201,16 +199,14 @@ def main(argv=None) -> int:
             specs = load_grid(args.grid)
             if args.workers is not None and args.workers < 1:
                 raise ValueError(f"--workers={args.workers} is not allowed: a positive integer")
-            from .sweep import check_device, check_device_name
             if args.device is not None:
-                check_device_name(args.device)           # also with a cluster, before any worker starts
+                sweep.check_device_name(args.device)           # also with a cluster, before any worker starts
                 if not (args.scheduler or args.cluster):
-                    check_device(args.device)
+                    sweep.check_device(args.device)
             if args.dry_run:
                 have = sum(store.get(s) is not None for s in specs)
                 print(f"{len(specs)} runs: {have} stored, {len(specs) - have} to train")
                 return 0
-            from . import sweep
             client = connect(args.scheduler, args.cluster)
             try:
                 df = sweep.run_frame(specs, store=store, workers=args.workers, device=args.device, client=client)

@@ -5,6 +5,7 @@ All bootstrap draws take a seed, so the numbers in the book are reproducible.
 from __future__ import annotations
 
 import numpy as np
+from scipy import optimize, special, stats
 
 N_BOOT = 3000  # paper 1: bootstrap 95% CI of the cell median, 3000 resamples
 _LOG_SQRT_2PI = np.log(np.sqrt(2 * np.pi))   # as scipy.stats.norm writes the constant of its log density
@@ -195,8 +196,6 @@ def censored_exp_fit(cells, n_boot: int = 1000, seed: int = 0) -> dict:
     Unlike a median over grokked seeds, it neither drops the slow seeds nor needs half a cell to grok.
     `cells` as for `shared_exp_fit`; the 95 % CI on α resamples seeds within each cell.
     Returns dict(alpha, intercepts, sigma, lo, hi, runs, censored)."""
-    from scipy import optimize, special
-
     def prepare(cs):
         groups = sorted({g for g, *_ in cs})
         gi, rho, lt, obs = [], [], [], []
@@ -260,8 +259,6 @@ def censored_exp_fit(cells, n_boot: int = 1000, seed: int = 0) -> dict:
 
 def share_ci(k: int, n: int) -> tuple[float, float]:
     """Exact (Clopper–Pearson) 95 % CI of a share k / n, for the rows that count runs."""
-    from scipy import stats
-
     if not n:
         return np.nan, np.nan
     ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95)

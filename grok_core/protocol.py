@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from . import fits
 from .specs import RunSpec
 
 
@@ -85,8 +86,6 @@ def cell_table(df: pd.DataFrame, by: list[str], value: str = "t_grok") -> pd.Dat
     - for value "t_grok" (held runs): censored seeds, the Kaplan–Meier median (censored seeds kept) and the cell's
       budget; the median is the column T_median;
     - for a norm such as "norm_at_grok" (free runs, W_c): its CV across seeds (%) and the median T_grok."""
-    from . import fits
-
     time = value == "t_grok"
     rows = []
     for key, g in df.groupby(by, sort=True):

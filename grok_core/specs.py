@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
-from dataclasses import dataclass, field
+import reprlib
+from dataclasses import dataclass
 
 TASKS = ("add", "mul", "parity")
 MODELS = ("mlp", "attn", "transformer")
@@ -36,8 +38,6 @@ _HASHED_IF_SET = {"stop_chance_steps": 0, "depth": 1, "pos_init": 1.0, "readout_
 def short_repr(value, n: int = 60) -> str:
     """A value as an error message quotes it: bounded in depth and length before it is built (a YAML alias bomb
     or a list of 10^8 items costs nothing to quote), and cut to `n` characters."""
-    import reprlib
-
     rp = reprlib.Repr()                   # Python 3.11: limits are attributes
     rp.maxlevel, rp.maxlist, rp.maxtuple, rp.maxdict, rp.maxstring, rp.maxother = 3, 8, 8, 8, n, n
     r = rp.repr(value)
@@ -263,8 +263,6 @@ def _coerce(name, value):
 
 def grid(base: dict | RunSpec | None = None, **axes) -> list[RunSpec]:
     """Cartesian product of `axes` (lists) over a base spec: `grid(base, seed=range(8), lr=[1e-3, 3e-3])`."""
-    import itertools
-
     if isinstance(base, RunSpec):
         base = base.to_dict()
     base = dict(base or {})

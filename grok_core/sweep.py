@@ -7,18 +7,23 @@ import hashlib
 import multiprocessing as mp
 import os
 import queue
+import re
 import subprocess
+import threading
 import time
+import uuid
 from collections import defaultdict
-from pathlib import Path
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
+import torch
 from tqdm.std import tqdm
 
-from . import fused
+from . import fused, models
 from .specs import RunSpec
-from .store import Store, frame
+from .store import Store, decode, encode, frame
+from .train import BatchTrainer
 
 # glibc: keep freed activation buffers instead of returning them to the OS each step (~1.6x measured on the
 # p = 59 MLP, benchmarks/bench_trainer.py). Read at process start, so set while the workers are spawned.
@@ -31,7 +36,6 @@ CPU_MEMBERS = 4                # MLP members per batch on CPU: 2-4 were fastest 
 
 
 def default_device() -> str:
-    import torch
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -105,8 +109,6 @@ def describe_cost(c: dict) -> str:
 
 def _watch_parent(parent_pid: int):
     """A worker whose parent is gone (killed, even with SIGKILL) exits instead of training for nobody."""
-    import threading
-
     def watch():
         while os.getppid() == parent_pid:
             time.sleep(0.5)
@@ -119,7 +121,6 @@ def _worker_init(q, threads, parent_pid):
     global _QUEUE
     _QUEUE = q
     _watch_parent(parent_pid)
-    import torch
     if threads:
         torch.set_num_threads(threads)
 
@@ -127,7 +128,6 @@ def _worker_init(q, threads, parent_pid):
 def train_batch(specs: list[RunSpec], device: str, emit) -> None:
     """Train one batch of one shape; `emit(kind, payload)` receives ("done", record) as each member finishes
     and ("steps", n) as member-steps accumulate. The unit of work of every executor: it writes nothing."""
-    from .train import BatchTrainer
     BatchTrainer(specs, device=device, on_done=lambda rec: emit("done", rec),
                  on_steps=lambda n: emit("steps", n)).run()
 
@@ -157,8 +157,6 @@ def to_train(specs: list[RunSpec], store: Store) -> list[RunSpec]:
 
 def check_device_name(device) -> str:
     """'cpu', 'cuda' or 'cuda:N' (wherever it will run: a cluster's workers check that they have it)."""
-    import re
-
     if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
         raise ValueError(f"device={str(device)[:40]!r} is not allowed: 'cpu', 'cuda' or 'cuda:N'")
     return device
@@ -166,7 +164,6 @@ def check_device_name(device) -> str:
 
 def check_device(device: str) -> str:
     """'cpu', 'cuda' or 'cuda:N', and only where torch can use it."""
-    import torch
     check_device_name(device)
     if device != "cpu" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} is not allowed here: torch sees no CUDA device on this machine (use 'cpu')")
@@ -216,10 +213,8 @@ def _local_pool(batches, device, workers, threads, handle):
 def _dask_task(specs, device, queue_name, threads):
     """One batch on a Dask worker: each finished member's record goes back at once, as bytes, through a
     distributed queue (the caller stores it); nothing is written on the worker."""
-    import torch
     from distributed import Queue
 
-    from .store import encode
     if threads:
         torch.set_num_threads(threads)
     q = Queue(queue_name)
@@ -230,11 +225,8 @@ def _dask_task(specs, device, queue_name, threads):
 def _dask_pool(client, batches, device, handle):
     """Train `batches` as Dask tasks. A worker that dies has its task rerun elsewhere by the scheduler; the
     records of a rerun batch that are already stored are not stored again (the store refuses equal budgets)."""
-    import uuid
-
     from distributed import Queue, wait as dwait
 
-    from .store import decode
     name = f"grok-{uuid.uuid4().hex}"
     q = Queue(name, client=client)
     pending = [client.submit(_dask_task, b, device, name, 1 if device == "cpu" else 0, pure=False) for b in batches]
@@ -335,7 +327,6 @@ def run(specs: list[RunSpec], store: Store | str | None = None, workers: int | N
         if workers and device == "cpu" and workers > cores:
             print(f"workers={workers} is more than the {cores} cores here: using {cores}", flush=True)
             workers = cores
-    from . import models
     for spec in {s.shape_key() + (s.clamp_group,): s for s in specs}.values():
         models.check(spec)
     missing = to_train(specs, store)

@@ -7,7 +7,6 @@ only.
 """
 from __future__ import annotations
 
-import math
 import datetime
 import time
 

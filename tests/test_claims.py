@@ -54,3 +54,21 @@ def test_r2_rule_thresholds():
 
     assert [r2_verdict(x) for x in (0.95, 0.949, 0.85, 0.849, float("nan"))] == [
         "replicated", "partly", "partly", "not replicated", "not measured"]
+
+
+def test_the_rules_that_once_lived_beside_the_tables():
+    """Chapter 4's SGD/AdamW contrast and parity count, chapter 2's left-out moduli and the bf16 drift: the same
+    lines as when they were written inline (a rule moved into claims must not move its line)."""
+    assert [claims.contrast_verdict(*a) for a in ((0, 5, 3, 5), (1, 5, 3, 5), (0, 5, 0, 5), (0, 0, 3, 5))] == [
+        "replicated", "not replicated", "not replicated", "not measured"]
+    assert [claims.every_run_verdict(k, 15) for k in (15, 14, 8, 7)] + [claims.every_run_verdict(0, 0)] == [
+        "replicated", "partly", "partly", "not replicated", "not measured"]
+    nan = float("nan")
+    assert [claims.rises_verdict(m) for m in ([100, 200, nan], [100, 100], [nan, 300], [100])] == [
+        "replicated", "not replicated", "not replicated", "not measured"]
+    ok = dict(pairs=9, t_ratio=1.02, t_lo=0.99, t_hi=1.05, seed_cv_pct=10.0, norm_ratio=1.002)
+    assert claims.drift_verdict(**ok) == "within seed noise"
+    assert claims.drift_verdict(**{**ok, "t_lo": 1.01, "t_ratio": 1.04}) == "outside seed noise"   # 4 % > 10 %/3
+    assert claims.drift_verdict(**{**ok, "t_lo": 1.01}) == "within seed noise"                     # 2 % < 10 %/3
+    assert claims.drift_verdict(**{**ok, "norm_ratio": 1.004}) == "outside seed noise"             # 0.4 % > 1 %/3
+    assert claims.drift_verdict(**{**ok, "pairs": 0}) == "not measured"

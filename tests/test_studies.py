@@ -128,7 +128,7 @@ def test_sparse_parity_book_plan_is_the_stored_chapter_3b():
 
 def test_parity_frontier_rules():
     """The λ frontier's two Table 2 rules, fixed before its runs."""
-    from grok_core.studies.sparse_parity import on_frontier, set_by_weight_decay
+    from grok_core.claims import on_frontier, set_by_weight_decay
     authors = {0.3: 26.97, 0.5: 23.17, 1.0: 20.83, 2.0: 17.52, 3.0: 15.63}   # their data/parity_lambda medians
     assert set_by_weight_decay(authors) == "yes"
     assert set_by_weight_decay({**authors, 2.0: 21.0}) == "partly"               # one pair out of order

@@ -11,6 +11,8 @@ import typing
 
 import yaml
 
+from .. import sweep
+
 # chapter name on the command line -> module
 MODULES = {"critical_norm": "critical_norm", "ln_groups": "ln_groups", "parity_p2": "parity_p2", "log_law": "log_law",
            "sparse_parity": "sparse_parity",
@@ -223,8 +225,6 @@ def short_errors():
 def run(module, cfg, store, **sweep_kw) -> set:
     """Train what the store lacks of a chapter's plan, stage after stage (a staged plan lists its later studies
     once the earlier ones are stored); returns the run ids of the final plan. `sweep_kw` go to sweep.run."""
-    from .. import sweep
-
     seen = None
     while True:
         if hasattr(module, "preregister"):     # a prediction is written before the runs it predicts are planned

@@ -5,11 +5,23 @@ p_ref, across a learning-rate × weight-decay grid, across moduli, and at a held
 moduli's power law predicts before its runs exist."""
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+from .. import claims, fits, plots
+from ..analysis import at_threshold
 from ..claims import concentration_verdict  # noqa: F401  (the rules live in claims)
 from ..protocol import cell_table, control_stats, min_seeds
 from ..specs import RunSpec
+from ..store import frame
 
 
 @dataclass(frozen=True)
@@ -65,8 +77,6 @@ def plan(cfg: CriticalNorm, store=None) -> dict:
 def preregister(cfg: CriticalNorm, store) -> None:
     """Before each round of a runner (studies.run): once the moduli study is stored, write the held-out
     modulus's prediction (never overwritten), so that the plan lists its runs only after it."""
-    from ..store import frame
-
     specs = plan(cfg)["moduli"]
     recs = [store.get(s) for s in specs]
     if all(r is not None for r in recs):
@@ -81,8 +91,6 @@ def prediction_path(cfg: CriticalNorm, store, preset: str | None = None):
     """The held-out prediction's file: named by the preset the configuration is (or 'custom_' and a hash of
     a configuration that is none of them), so that a changed grid never reuses another grid's prediction.
     (`preset` is accepted for the pages' older calls and not used.)"""
-    import hashlib
-
     name = next((k for k, v in PRESETS.items() if v == cfg), None) or \
         "custom_" + hashlib.sha256(repr(cfg).encode()).hexdigest()[:8]
     return store.root / "predictions" / f"wc_p{cfg.heldout_p}_{name}_{cfg.seeds}seeds.json"
@@ -91,15 +99,9 @@ def prediction_path(cfg: CriticalNorm, store, preset: str | None = None):
 def predict_heldout(cfg: CriticalNorm, p_df, p_specs, path) -> None:
     """Fit W_c = c·p^k on the complete moduli study and write the held-out modulus's prediction, once: the file
     is never overwritten, so it is fixed before the held-out runs exist."""
-    import json
-
-    from .. import fits
-
     ok = p_df[p_df.status == "grokked"]
     if path.exists() or len(p_df) < len({s.run_id for s in p_specs}) or ok.p.nunique() < 2:
         return
-    import datetime
-
     law = fits.power_law(ok.p, ok.norm_at_grok)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
@@ -121,8 +123,6 @@ def overview(cfg: CriticalNorm, all_df, n_grid: int) -> dict:
 
 def fractions(frac_df) -> dict:
     """§1: W_c per training fraction at p_ref against paper 1's, and the CV across the cell medians."""
-    from .. import claims, fits
-
     stats = cell_table(frac_df, ["frac"], "norm_at_grok")
     paper = claims.PAPER["wc_by_frac_p59"]["value"]
     stats["paper"] = stats.frac.map(paper)
@@ -132,11 +132,6 @@ def fractions(frac_df) -> dict:
 
 
 def fractions_figure(d: dict):
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from .. import claims, plots
-
     stats, ok = d["stats"], d["df"][d["df"].status == "grokked"]
     paper = claims.PAPER["wc_by_frac_p59"]["value"]
     fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -155,11 +150,6 @@ def fractions_figure(d: dict):
 
 def lr_wd(lr_wd_df) -> dict:
     """§2: per λ, W_c over every seed and learning rate, its CV, and how far T_grok moves across the lr range."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims, fits
-
     stats = cell_table(lr_wd_df, ["wd", "lr"], "norm_at_grok")
     rows = []
     for wd, g in lr_wd_df[lr_wd_df.status == "grokked"].groupby("wd"):
@@ -183,11 +173,6 @@ def lr_wd(lr_wd_df) -> dict:
 
 
 def lr_wd_figure(d: dict):
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from .. import claims
-
     stats = d["stats"]
     fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(10, 3.6))
     palette = dict(zip(sorted(stats.wd.unique()), sns.color_palette("deep", 3)))
@@ -213,10 +198,6 @@ def lr_wd_figure(d: dict):
 
 
 def _power_law(df):
-    import numpy as np
-
-    from .. import fits
-
     return (fits.power_law(df.p, df.norm_at_grok) if df.p.nunique() >= 2
             else dict(k=np.nan, c=np.nan, r2=np.nan, lo=np.nan, hi=np.nan))
 
@@ -224,10 +205,6 @@ def _power_law(df):
 def moduli(cfg: CriticalNorm, p_df) -> dict:
     """§3: W_c per modulus against paper 1's fraction-0.4 cells (and its pooled values), the power law with and
     without the smallest modulus, and that modulus against the authors' runs there."""
-    import numpy as np
-
-    from .. import claims
-
     P = claims.PAPER
     stats = cell_table(p_df, ["p"], "norm_at_grok")
     stats["paper, fraction 0.4"] = stats.p.map(P["wc_by_p_frac040"]["value"])
@@ -256,12 +233,6 @@ def moduli(cfg: CriticalNorm, p_df) -> dict:
 
 
 def moduli_figure(cfg: CriticalNorm, d: dict, held_df):
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
-
-    from .. import claims, plots
-
     stats, law, paper04 = d["stats"], d["law"], d["paper04"]
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     ax.errorbar(stats.p, stats.norm_at_grok, yerr=[stats.norm_at_grok - stats.ci_lo, stats.ci_hi - stats.norm_at_grok],
@@ -291,11 +262,6 @@ def moduli_figure(cfg: CriticalNorm, d: dict, held_df):
 
 def trajectory_figure(cfg: CriticalNorm, p_df, store):
     """§4: the run at p_ref whose T_grok is its cell's median: ‖W‖ and both accuracies against the step."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .. import plots
-
     ref = p_df[(p_df.p == cfg.p_ref) & (p_df.status == "grokked")]
     if not len(ref):
         return None
@@ -323,11 +289,6 @@ def trajectory_figure(cfg: CriticalNorm, p_df, store):
 
 def thresholds(frames: dict, store) -> dict:
     """§5: the norm at test accuracy 0.80 / 0.90 / 0.95 re-read from the stored curves, per cell."""
-    import pandas as pd
-
-    from .. import fits
-    from ..analysis import at_threshold
-
     rows = []
     for name, df in frames.items():
         for run_id, key in zip(df.run_id, zip(df.p, df.frac, df.lr, df.wd)):
@@ -336,8 +297,6 @@ def thresholds(frames: dict, store) -> dict:
                 t, w = at_threshold(rec, thr)
                 rows.append(dict(study=name, run_id=run_id, p=key[0], frac=key[1], lr=key[2], wd=key[3], threshold=thr,
                                  t=t, norm=w))
-    import numpy as np
-
     if not rows:                                  # nothing stored yet (a page run with train_missing False)
         return dict(values={"cn_thr_shift_max": np.nan, "cn_thr_dev090": np.nan},
                     table=pd.DataFrame(columns=["p", "frac"]), dev=dict(value=np.nan, lo=np.nan, hi=np.nan, n=0))
@@ -367,15 +326,10 @@ def thresholds(frames: dict, store) -> dict:
 
 def heldout(cfg: CriticalNorm, held_df, path) -> dict:
     """§6: the stored prediction against the held-out runs' median W_c."""
-    import json
-
-    import numpy as np
-
     prediction = json.loads(path.read_text()) if path.exists() else dict(wc_predicted=np.nan)
     ok = held_df[held_df.status == "grokked"]
     wc = control_stats(held_df)["wc"]
     err = 100 * (wc / prediction["wc_predicted"] - 1)
-    from .. import fits
     m_lo, m_hi = (fits.cell_bootstrap([ok.norm_at_grok.to_numpy(float)], lambda cs: float(np.median(cs[0])))
                   if len(ok) else (np.nan, np.nan))            # the measured median's CI; the prediction is fixed
     note = (f"p = {cfg.heldout_p}: predicted Wc {prediction['wc_predicted']:.2f}, measured {wc:.2f} "
@@ -392,10 +346,6 @@ def score(cfg: CriticalNorm, fr: dict, lw: dict, mo: dict, ho: dict, th: dict | 
     claims (revised after the runs): the level of Wc at each λ, and at λ = 3 the CV of the three per-lr
     medians (the text: 'CV < 1 %'); our first rule scored the CV pooled over seeds and lr at every λ, a figure
     the paper gives for none."""
-    import numpy as np
-
-    from .. import claims, fits
-
     conc = concentration_verdict
     P = claims.PAPER
     stats, law, paper04, k04 = mo["stats"], mo["law"], mo["paper04"], mo["k_paper04"]

@@ -10,11 +10,21 @@ cells then at the authors' budgets where those are longer (`attn_long`)."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .. import claims, fits, plots
+from ..analysis import at_grok
 from ..claims import cv_verdict  # noqa: F401  (the rules live in claims)
-from ..protocol import cell_budget, control_stats, held_cell
+from ..protocol import cell_budget, cell_table, control_stats, grok_times, held_cell, min_seeds, times
 from ..specs import RunSpec
+from ..store import frame
+from ..sweep import step_rate
 from . import ln_groups
 
 
@@ -189,16 +199,11 @@ def group_held(cfg: LnAblation, ctl: dict) -> list[RunSpec]:
 
 def tensor_stats(records: list[dict], tensor: str) -> dict:
     """control_stats over one tensor's norm at T_grok (from the stored per-tensor curves)."""
-    from ..analysis import at_grok
-    from ..store import frame
-
     return control_stats(frame(records).assign(norm_t=[at_grok(r, "norm_" + tensor) for r in records]), value="norm_t")
 
 
 def plan(cfg: LnAblation, store=None) -> dict:
     """{study: [RunSpec]}: controls first; each held study once its control is stored in `store`."""
-    from ..store import frame
-
     def stored(specs):
         recs = [store.get(s) for s in specs] if store is not None else [None]
         return recs if all(r is not None for r in recs) else None
@@ -243,9 +248,6 @@ _T_ROUND = {"T_median": 0, "ci_lo": 0, "ci_hi": 0, "T_km": 0}
 
 
 def _exp_fits(df, n_boot=1000) -> dict:
-    from .. import fits
-    from ..protocol import times
-
     cells = [(0, rho, *times(g)) for rho, g in df.groupby("rho")]
     return dict(median=fits.shared_exp_fit(cells, method="median", n_boot=n_boot),
                 censored=fits.censored_exp_fit(cells, n_boot=500))
@@ -254,12 +256,6 @@ def _exp_fits(df, n_boot=1000) -> dict:
 def mlp_ablation(ab_df, ctl: dict, store) -> dict:
     """(1) Per variant: the held cells' times, α (median of grokked; censored regression), and the logit scale and
     tensor norms at T_grok of every held run."""
-    import numpy as np
-    import pandas as pd
-
-    from ..analysis import at_grok
-    from ..protocol import cell_table
-
     fit = {name: _exp_fits(g) for name, g in ab_df.groupby("variant")}
     values = {}
     for name, tag in (("no LN", "noln"), ("final LN", "ln")):
@@ -280,11 +276,6 @@ def mlp_ablation(ab_df, ctl: dict, store) -> dict:
 
 
 def mlp_figure(d: dict):
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from .. import plots
-
     fig, (ax, ax_l) = plt.subplots(1, 2, figsize=(11, 3.9))
     pal = {"no LN": plots.OURS, "final LN": "tab:orange"}
     for name, g in d["tab"].groupby("variant"):
@@ -304,8 +295,6 @@ def mlp_figure(d: dict):
 
 def readout_share(d: dict) -> dict:
     """Where the held norm sits at T_grok, and how large the logits are, per variant and ρ (medians over seeds)."""
-    import numpy as np
-
     share = d["logit_df"].groupby(["variant", "rho"])[["logit_rms", "norm_E", "norm_W1", "norm_W2"]].median().reset_index()
     share["W2_share"] = share.norm_W2 ** 2 / (share.norm_E ** 2 + share.norm_W1 ** 2 + share.norm_W2 ** 2)
     values, trend = {}, {}
@@ -326,11 +315,6 @@ def readout_share(d: dict) -> dict:
 
 def readout_held(w2_df, w2_ctl: dict, ab: dict) -> dict:
     """The diagnostic: W2 alone held; its slope against the slope with all three tensors held."""
-    import numpy as np
-
-    from .. import fits
-    from ..protocol import cell_table, times
-
     fit = (fits.shared_exp_fit([(0, rho, *times(g)) for rho, g in w2_df.groupby("rho")], method="median", n_boot=1000)
            if w2_df.rho.nunique() >= 2 else _NAN_FIT)
     share = fit["alpha"] / ab["fit"].get("final LN", {}).get("median", {}).get("alpha", np.nan)
@@ -346,11 +330,6 @@ def attention(cfg: LnAblation, attn_df, attn_ctl: dict, first_df, ctl_df=None) -
     the cells against paper 1's; α₂ two ways over paper 1's fit range (`attn_fit_rhos`); the cell at paper 1's
     saturation ρ as its median over the fit's extrapolation; and, from `first_df` (attn_held), how many runs our
     first, shorter budgets censored and the α₂ they gave."""
-    import numpy as np
-
-    from .. import claims
-    from ..protocol import cell_table
-
     P = claims.PAPER
     tab = cell_table(attn_df, ["rho"])
     tab["paper"] = tab.rho.map(lambda r: P["attn_noln_t"]["value"].get(round(r, 2), np.nan))
@@ -388,11 +367,6 @@ def _saturation(df, sat_rho: float) -> tuple[float, float, float, int]:
     of ln median T_grok on ρ through the cells below it; its 95 % CI (seeds resampled within cells) and the
     grokked seeds of the saturating cell. nan (with that count) where fewer than two cells lie below or none
     grokked at `sat_rho`."""
-    import numpy as np
-
-    from .. import fits
-    from ..protocol import grok_times
-
     if not len(df):
         return np.nan, np.nan, np.nan, 0
     fit_rhos = sorted(r for r in df.rho.unique() if round(r, 2) != round(sat_rho, 2) and r < sat_rho)
@@ -414,12 +388,6 @@ def authors_attention(cfg: LnAblation, ctl_df, held_df) -> dict:
     its held cells against paper 1's medians, α₂ both ways over paper 1's fit range and the saturation ratio.
     A statistic is computed only once every planned run of the cells it reads is stored (`complete`); else nan,
     and `missing` counts what is left, `cost_h` its CPU-core hours at most (each run to its full budget)."""
-    import numpy as np
-
-    from .. import claims, fits
-    from ..protocol import cell_table, grok_times
-    from ..sweep import step_rate
-
     P = claims.PAPER
     ctl = control_stats(ctl_df) if len(ctl_df) else dict(wc=np.nan, t_free=np.nan, grokked=0, seeds=0)
     ctl_done = len(ctl_df) == cfg.auth_seeds
@@ -476,10 +444,6 @@ def authors_rows(auth: dict) -> list[dict]:
     """Paper 1's attention rows on the authors' model, by the rules the rows on our first model used (a value
     within 10 % of the paper's replicated, within 25 % partly; an exponent replicated if the paper's value lies in
     our CI), fixed before its runs; 'not measured' until the cells a row reads are complete."""
-    import numpy as np
-
-    from .. import claims
-
     P = claims.PAPER
     num = lambda x, spec: format(x, spec) if np.isfinite(x) else "—"
     fmt = lambda f: "—" if not np.isfinite(f["alpha"]) else f"{f['alpha']:.2f}"
@@ -513,8 +477,6 @@ def authors_rows(auth: dict) -> list[dict]:
 
 def _seeds_text(cfg: LnAblation) -> str:
     """'4 seeds' or '4 seeds (2 at ρ = 1.20)': how many seeds per cell run to the authors' budgets."""
-    from collections import Counter
-
     n = {r: long_seeds(cfg, r) for r in cfg.attn_rhos if r in cfg.attn_long}
     if not n:
         return "no seeds"
@@ -526,11 +488,6 @@ def _seeds_text(cfg: LnAblation) -> str:
 def attention_figure(cfg: LnAblation, d: dict, title: str = "Attention without LayerNorm, at the authors' budgets"):
     """Each run's T_grok (or its budget, if censored), the cells' medians, the fit over paper 1's range carried on
     dashed beyond it, and paper 1's medians."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .. import claims, plots
-
     tab, df = d["tab"], d["df"]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     if tab is not None and len(tab):
@@ -560,10 +517,6 @@ def attention_figure(cfg: LnAblation, d: dict, title: str = "Attention without L
 
 def with_unembed_norm(df, store, group: str):
     """The frame with each run's `group` tensor norm at T_grok as column norm_U."""
-    import pandas as pd
-
-    from ..analysis import at_grok
-
     rows = [dict(run_id=rid, norm_U=at_grok(store.load(rid), "norm_" + group)) for rid in df.run_id]
     return df.merge(pd.DataFrame(rows, columns=["run_id", "norm_U"]), on="run_id")
 
@@ -571,11 +524,6 @@ def with_unembed_norm(df, store, group: str):
 def with_ln(cfg: LnAblation, lnf_df, grp_df, u_ctl: dict) -> dict:
     """(3) Attention with LayerNorm: CV across fractions of the total and the unembedding norm at T_grok, and the
     unembedding held (paper 1's ratio T(ρ) / T_free)."""
-    import numpy as np
-
-    from .. import claims, fits
-    from ..protocol import cell_table
-
     ok = lnf_df[lnf_df.status == "grokked"]
     per_frac = ok.groupby("frac").agg(seeds=("run_id", "size"), total=("norm_at_grok", "median"),
                                       unembed=("norm_U", "median"), t_grok=("t_grok", "median")).reset_index()
@@ -591,11 +539,6 @@ def with_ln(cfg: LnAblation, lnf_df, grp_df, u_ctl: dict) -> dict:
 
 
 def with_ln_figure(cfg: LnAblation, d: dict):
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from .. import plots
-
     ok, grp = d["ok"], d["grp"]
     fig, (ax, ax_g) = plt.subplots(1, 2, figsize=(11, 3.8))
     if len(ok):
@@ -617,12 +560,6 @@ def with_ln_figure(cfg: LnAblation, d: dict):
 
 def group_holds(gh_ctl_df, gh_df, gh_wc: dict) -> dict:
     """(4) Paper 1's group holds: each arm's median against the free control, beside the authors' runs."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims
-    from ..protocol import cell_table
-
     pg = claims.PAPER["attn_ln_groups"]
     free = control_stats(gh_ctl_df)["t_free"]
     tab = cell_table(gh_df, ["clamp_group", "rho"]) if len(gh_df) else pd.DataFrame(columns=["clamp_group", "rho",
@@ -646,10 +583,6 @@ def group_holds(gh_ctl_df, gh_df, gh_wc: dict) -> dict:
 
 
 def group_figure(d: dict):
-    import matplotlib.pyplot as plt
-
-    from .. import plots
-
     fig, ax = plt.subplots(figsize=(6.4, 4))
     colors = {"unembed": plots.OURS, "mlp": "tab:orange", "embed": "tab:green"}
     for g, gg in d["tab"].groupby("clamp_group"):
@@ -670,11 +603,6 @@ def score(ab: dict, attn: dict, wl: dict, gh: dict, auth: dict | None = None) ->
     they glue. With `auth` (the authors' attention model, section 2b), paper 1's attention rows score that model
     and our first attention model's rows become our own tests; the unembedding hold on our first attention model is
     our own test, not paper 1's design."""
-    import numpy as np
-
-    from .. import claims, fits
-    from ..protocol import grok_times, min_seeds
-
     def fmt(f):
         return "—" if not f or not np.isfinite(f["alpha"]) else f"{f['alpha']:.2f}"
 

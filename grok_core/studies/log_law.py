@@ -8,17 +8,20 @@ steps after T_grok. Our stop rule for AdamW runs, fixed before the runs: train a
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import optimize
+import seaborn as sns
+from scipy import optimize, stats
 
-from .. import fits
-
+from .. import claims, fits, plots
 from ..claims import contraction_verdict, r_verdict, share_verdict  # noqa: F401 (the rules live in claims)
 from ..protocol import min_seeds
 from ..specs import RunSpec
+from ..store import Store, frame
 from . import parity_p2
 
 P2 = dict(model="transformer", frac=0.5, d_embed=128, hidden=512, heads=4, batch_size=512, log="every",
@@ -168,8 +171,6 @@ def inv_fit(x, y, n_boot=2000, seed=0):
 
 def paper_values() -> dict:
     """Paper 2's figures the page sets beside ours."""
-    from .. import claims
-
     P = claims.PAPER
     G = P["p2_joint_grid"]
     return dict(pp_runs=P["p2_runs"]["value"], pp_r=P["p2_contraction"]["value"],
@@ -190,8 +191,6 @@ def paper_values() -> dict:
 def load(studies: dict, records: list) -> tuple[dict, dict]:
     """({run_id: record}, {study: enriched frame}) from the records sweep.run returned for every study's specs in
     order (a run in two studies is read with the first study's budget)."""
-    from ..store import frame
-
     every = [s for specs in studies.values() for s in specs]
     got = {(s.run_id, s.max_steps): r for s, r in zip(every, records)}
     by_id = {}
@@ -224,10 +223,6 @@ def counts(frames: dict, studies: dict) -> dict:
 def twins(distinct, records: dict, store, log_every: int) -> dict:
     """Which device trained each run, and the runs trained on both (the GPU's records of runs the CPU had already
     made are kept apart, in `twins/cuda_twins.tar.gz` under the store, so that the store holds one record per run)."""
-    import tempfile
-
-    from ..store import Store
-
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         gpu = Store(tmp)
@@ -283,11 +278,6 @@ def lambda_sweep(cfg: LogLaw, frames: dict) -> dict:
 
 
 def lambda_figure(cfg: LogLaw, d: dict, n_seeds: int):
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from .. import claims, plots
-
     lam, tab, fit = d["df"], d["tab"], d["fit"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
     ok = lam[lam.status == "grokked"]
@@ -326,11 +316,6 @@ def eta_grid(frames: dict, studies: dict) -> dict:
 
 
 def eta_figure(d: dict):
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from .. import plots
-
     ok, fit, g = d["ok"], d["fit"], d["grid_ok"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
     ax.scatter(1 / ok.lr, ok.t_grok, s=12, color=plots.OURS, alpha=0.6)
@@ -350,8 +335,6 @@ def eta_figure(d: dict):
 def moduli(frames: dict, distinct, studies: dict) -> dict:
     """Delay against the prediction across moduli (per run: the pre-set Pearson r; post hoc: leave-one-out,
     Spearman, per-modulus medians), pooled over every study, and AdamW's delay / prediction."""
-    from scipy import stats
-
     mod = frames["moduli"]
     ok = mod[(mod.status == "grokked") & mod.prediction.notna()]
     enough = len(ok) > 2
@@ -415,9 +398,6 @@ def moduli(frames: dict, distinct, studies: dict) -> dict:
 
 
 def moduli_figure(d: dict):
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
     ok, pool, v = d["ok"], d["pool"], d["values"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     if len(ok):
@@ -469,9 +449,6 @@ def sgd(cfg: LogLaw, frames: dict) -> dict:
 
 
 def sgd_figure(d: dict, records: dict):
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
     sg = d["df"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
     for i, ((opt, lr, wd), cell) in enumerate(sg.groupby(["optimizer", "lr", "wd"])):
@@ -492,8 +469,6 @@ def sgd_figure(d: dict, records: dict):
 
 def other_tasks(cfg: LogLaw, frames: dict) -> dict:
     """Modular multiplication (delay against prediction) and sparse parity in both settings (delay or none)."""
-    from scipy import stats
-
     other = pd.concat([frames["multiplication"], frames["sparse parity"], frames["sparse parity (paper 2's setting)"]])
     width = np.where(other.depth.astype(int) == 2, ", 2 layers of 128", ", 512 wide, full batch")
     other["setting"] = np.where(other.task == "parity", "n = " + other.n_bits.astype(str) + ", k = "
@@ -525,8 +500,6 @@ def slowest(cfg: LogLaw, frames: dict, studies: dict) -> dict:
         story = (f"the η = {lr:g} cell at paper 2's {budget:,}-step budget is still being trained: the store "
                  f"holds {len(slow)} of its runs, and the fit rests on the runs it holds")
     elif len(ok):
-        from .. import claims
-
         pe = claims.PAPER["p2_eta_slowest"]["value"]
         story = (f"at paper 2's {budget:,}-step budget, {len(ok)} of {len(slow)} seeds grokked at η = {lr:g} "
                  f"(T_grok {ok.t_grok.min():,.0f}–{ok.t_grok.max():,.0f}; they memorised at a median step "
@@ -544,8 +517,6 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
     """The chapter's scorecard rows by the rules fixed before the runs (`v`: every glued value of the page), each
     with our 95 % CI where it has one (seeds resampled within cells) and 'not resolved' where that CI reaches
     across the rule's line (added after the runs)."""
-    from .. import claims
-
     ok = eta["ok"]
     eta_cells = [(np.full(len(g), lr), g.t_grok.to_numpy(float)) for lr, g in ok.groupby("lr")]
     e_lo, e_hi = (fits.cell_bootstrap(eta_cells, lambda cs: fits.ols(1 / np.concatenate([c[0] for c in cs]),
@@ -609,7 +580,7 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
              paper=f"SGD {P['p2_sgd']['value'][0]}/{P['p2_sgd']['value'][1]}, "
                    f"AdamW {P['p2_sgd']['adamw'][0]}/{P['p2_sgd']['adamw'][1]}",
              ours=f"SGD {sgd_g}/{sgd_n}, AdamW {adam_g}/{adam_n}",
-             verdict="replicated" if sgd_n and sgd_g == 0 and adam_n and adam_g > 0 else "not replicated"),
+             verdict=claims.contrast_verdict(sgd_g, sgd_n, adam_g, adam_n)),
         dict(claim="η = 1e-4 groks within paper 2's budget", key="p2_eta_slowest",
              paper=f"{pe['grokked']} of {pe['seeds']}, T_grok {pe['t_min']:,}–{pe['t_max']:,}",
              ours=f"{len(s_ok)} of {len(s)}" + (f", T_grok {s_ok.t_grok.min():,.0f}–{s_ok.t_grok.max():,.0f}"
@@ -623,6 +594,5 @@ def score(v: dict, lam: dict, eta: dict, sg: dict, other: dict, slow: dict) -> l
              seeds=f"{par2_n} runs / {pp2['runs']}",
              ci=claims.ci_text(*fits.share_ci(par2_none, par2_n)) + " of runs without a delay",
              ours=f"{par2_none} of {par2_n}",
-             verdict="not measured" if not par2_n else "replicated" if par2_none == par2_n else
-             "partly" if par2_none >= par2_n / 2 else "not replicated"),
+             verdict=claims.every_run_verdict(par2_none, par2_n)),
     ]

@@ -11,15 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import claims, fits
+from ..protocol import control_stats
 from ..specs import RunSpec
+from ..store import frame
+from . import ln_groups, one_law, pinned_norm
 
 
 def fp32_cells(store) -> dict:
     """{family: [RunSpec]} of the stored fp32 cells (empty where a cell's control is not stored)."""
-    from ..protocol import control_stats
-    from ..store import frame
-    from . import ln_groups, one_law, pinned_norm
-
     pn = pinned_norm.PRESETS["book"]
     ctl = [store.get(s) for s in pinned_norm.controls(pn, pn.p_ref)]
     mlp = []
@@ -40,26 +40,10 @@ def plan(store) -> dict:
     return {f"{k}, bf16": twins(v) for k, v in fp32_cells(store).items()}
 
 
-def within_noise(row) -> str:
-    """The rule, fixed before the bf16 runs: the drift of T_grok is within seed noise when the paired ratio's 95 %
-    CI contains 1 or its distance from 1 is below the fp32 cell's seed-to-seed CV over √pairs; likewise ‖W‖ at
-    T_grok against 1 % over √pairs."""
-    import math
-
-    if not row.get("pairs"):
-        return "not measured"
-    lo, hi = (float(x) for x in row["T_ci"].strip("[]").split(","))
-    t_ok = lo <= 1 <= hi or abs(row["T_ratio"] - 1) < row["seed_cv_pct"] / 100 / math.sqrt(row["pairs"])
-    w_ok = abs(row["norm_ratio"] - 1) < 0.01 / math.sqrt(row["pairs"])
-    return "within seed noise" if t_ok and w_ok else "outside seed noise"
-
-
 def drift(store) -> pd.DataFrame:
     """Per family: paired seeds, T_grok and ‖W‖ at T_grok in fp32 and bf16 (medians), their ratio with a 95 % CI
     over resampled pairs, the seeds whose T_grok is the same logged step, and the fp32 cell's seed-to-seed CV of
     T_grok (the noise a drift is set against)."""
-    from .. import fits
-
     rows = []
     for fam, specs in fp32_cells(store).items():
         pairs = [(store.get(s), store.get(t)) for s, t in zip(specs, twins(specs))]
@@ -78,5 +62,6 @@ def drift(store) -> pd.DataFrame:
                          T_ratio=ratio([t]), T_ci=f"[{t_lo:.3f}, {t_hi:.3f}]", same_T=int(np.sum(t[:, 0] == t[:, 1])),
                          norm_ratio=ratio([w]), norm_ci=f"[{w_lo:.4f}, {w_hi:.4f}]",
                          seed_cv_pct=100 * fits.cv(t[:, 0])))
-        rows[-1]["verdict"] = within_noise(rows[-1])
+        rows[-1]["verdict"] = claims.drift_verdict(len(pairs), rows[-1]["T_ratio"], t_lo, t_hi,
+                                                   rows[-1]["seed_cv_pct"], rows[-1]["norm_ratio"])
     return pd.DataFrame(rows)

@@ -13,15 +13,23 @@ outcomes were predicted from the other paper's fit before they ran (`predict`, w
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import claims, fits, plots, sweep
 from ..claims import (alpha_verdict, at_least_verdict, bound_verdict, never_verdict,  # noqa: F401 (rules live
                       ratio_verdict)                                                  # in claims)
+from ..models import build, clamp_names
 from ..protocol import record_stats
+from ..record import first_crossing
 from ..specs import RunSpec
 from . import critical_norm, pinned_norm
 from . import log_law              # paper 2's transformer protocol, as chapter 4 runs it
@@ -129,7 +137,6 @@ def mlp_range(cfg: OneLaw) -> list[RunSpec]:
 def part_wc(records: list[dict], group: str) -> float:
     """W_c of one part of the model (a clamp group), from the stored per-tensor norm curves
     (`protocol.record_stats`)."""
-    from ..models import build, clamp_names
     ok = [r for r in records if r is not None]
     return record_stats(ok, clamp_names(build(RunSpec.from_dict(ok[0]["spec"])), group))["wc"] if ok else math.nan
 
@@ -203,8 +210,6 @@ def plan(cfg: OneLaw, store=None, free_records: list[dict] | None = None, gate: 
 
 def nearest_preset(cfg: OneLaw) -> str:
     """The preset a configuration is, or differs least from (what its prediction file is named after)."""
-    import dataclasses
-
     return min(PRESETS, key=lambda k: sum(getattr(cfg, f.name) != getattr(PRESETS[k], f.name)
                                           for f in dataclasses.fields(cfg)))
 
@@ -212,8 +217,6 @@ def nearest_preset(cfg: OneLaw) -> str:
 def preregister(cfg: OneLaw, store) -> None:
     """Before each round of a runner (studies.run): write the predictions as soon as the runs they rest on are
     stored, so that the predicted studies are planned only after them."""
-    from .. import claims
-
     critical_norm.preregister(critical_norm.PRESETS[cfg.chapter1], store)     # chapter 1's, whose runs we read
     write_predictions(cfg, nearest_preset(cfg), store, claims.PAPER["alpha_shared"]["value"],
                       claims.PAPER["attn_ln_hold_max"]["value"])
@@ -291,9 +294,6 @@ def prediction_path(store, preset: str, cfg: OneLaw | None = None):
     """The preset's prediction file; a configuration that differs from the preset (another ρ grid, modulus, …)
     gets a file of its own, named by a hash of what differs, so that its predictions too are written before its
     runs."""
-    import dataclasses
-    import hashlib
-
     tag = ""
     base = PRESETS.get(preset)
     if cfg is not None and cfg != base:
@@ -340,8 +340,6 @@ def predict_paths(cfg: OneLaw, free_records: list[dict], ln_bound: float) -> dic
 def _write_once(path, new: list, needed: list, store, make):
     """A prediction file written once, before any of the `new` runs exists and once every `needed` run is stored,
     never overwritten; returns what it holds (None while a needed run is missing)."""
-    import json
-
     ids = sorted(s.run_id for s in new)
     if path.exists():
         out = json.loads(path.read_text())
@@ -372,8 +370,6 @@ def write_path_predictions(cfg: OneLaw, preset: str, store, ln_bound: float):
 
 def path_time(times, observed, budget: float) -> float:
     """A by-path cell's time: the Kaplan–Meier median over its seeds, or its budget where the median lies past it."""
-    from .. import fits
-
     km = fits.km_median(times, observed)
     return float(min(km, budget))
 
@@ -413,16 +409,12 @@ def write_range_predictions(cfg: OneLaw, preset: str, store):
 
 
 def _now_utc() -> str:
-    import datetime
-
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: float):
     """Write `predict`'s numbers once, before any of the new runs exists, and never overwrite them; returns what
     the file holds (None while the runs they need are missing)."""
-    import json
-
     path = prediction_path(store, preset, cfg)
     studies = plan(cfg, store, gate=False)
     if "held transformer" not in studies:           # the free runs that give W_c are not all stored yet
@@ -437,8 +429,6 @@ def write_predictions(cfg: OneLaw, preset: str, store, alpha: float, ln_bound: f
 
 def mlp_frame(records) -> "pd.DataFrame":
     """Paper 2's law on paper 1's MLP: one row per grokked free run, with `log_law_terms`."""
-    import pandas as pd
-
     rows = [dict(p=r["spec"]["p"], frac=r["spec"]["frac"], lr=r["spec"]["lr"], wd=r["spec"]["wd"],
                  seed=r["spec"]["seed"], **log_law_terms(r))
             for r in records if r is not None and r["summary"]["status"] == "grokked"]
@@ -449,9 +439,6 @@ def chapter2_arms(cfg: "OneLaw", store) -> dict:
     """Chapter 2's one-shot ('once') and sustained ('hold', the dense ρ sweep) arms of paper 1's MLP, as chapter
     2's plan names them (preset `cfg.chapter2`), read from `store`: {mode: {rho: [record]}}, and the arms'
     free control (chapter 2's controls at its reference modulus)."""
-    from .. import sweep
-    from . import pinned_norm
-
     c2 = pinned_norm.PRESETS[cfg.chapter2]
     planned = pinned_norm.plan(c2, store)
     out = {"once": {}, "hold": {}}
@@ -468,9 +455,6 @@ def chapter2_arms(cfg: "OneLaw", store) -> dict:
 def cells(by_rho: dict, t_free: float) -> "pd.DataFrame":
     """Per ρ: seeds, grokked, median T_grok over the grokked seeds (paper 1's statistic), the Kaplan–Meier median
     (censored seeds kept at risk: ∞ when fewer than half grok) and the ratio of the KM median to the free median."""
-    import pandas as pd
-    from .. import fits
-
     rows = []
     for rho, recs in sorted(by_rho.items()):
         t = [r["summary"]["t_grok"] if r["summary"]["t_grok"] is not None else r["summary"]["steps_run"] for r in recs]
@@ -483,8 +467,6 @@ def cells(by_rho: dict, t_free: float) -> "pd.DataFrame":
 
 def alpha_fit(by_rho: dict, rhos=None) -> dict:
     """Paper 1's delay-law slope: OLS of ln(median T_grok) on ρ (cells where a seed grokked), bootstrap 95 % CI."""
-    from .. import fits
-
     cs = [(0, rho, [r["summary"]["t_grok"] or r["summary"]["steps_run"] for r in recs],
            [r["summary"]["t_grok"] is not None for r in recs])
           for rho, recs in sorted(by_rho.items()) if rhos is None or rho in rhos]
@@ -494,8 +476,6 @@ def alpha_fit(by_rho: dict, rhos=None) -> dict:
 def censored_fit(by_rho: dict, rhos) -> dict:
     """The delay law's slope by censored (log-normal) regression over the cells `rhos`: a run that did not grok
     counts as 'slower than its budget' instead of being dropped (chapters 2 and 3 use the same estimator)."""
-    from .. import fits
-
     cs = [(0, rho, [r["summary"]["t_grok"] or r["summary"]["steps_run"] for r in by_rho[rho]],
            [r["summary"]["t_grok"] is not None for r in by_rho[rho]]) for rho in sorted(rhos)]
     if len(cs) < 2:
@@ -506,9 +486,6 @@ def censored_fit(by_rho: dict, rhos) -> dict:
 def wc_cells(df) -> "pd.DataFrame":
     """Paper 1's W_c statistic on a frame of runs (grok_core.store.frame): per (p, η, λ) cell, seeds, grokked, the
     median ‖θ‖ at T_grok over grokked seeds and its CV across them (%)."""
-    import pandas as pd
-    from .. import fits
-
     rows = []
     for (p, lr, wd), g in df.groupby(["p", "lr", "wd"], sort=True):
         ok = g[g.status == "grokked"].norm_at_grok.astype(float)
@@ -520,8 +497,6 @@ def wc_cells(df) -> "pd.DataFrame":
 def norm_at_accuracy(record: dict, threshold: float, key: str = "test_acc") -> float:
     """‖θ‖ at the first logged step where `key` reaches `threshold` (nan if it never does): where along its
     contraction a free run's transition starts, not only where it ends."""
-    from ..record import first_crossing
-
     c = record["curves"]
     t = first_crossing(c["step"], c[key], threshold)
     return math.nan if t is None else float(c["weight_norm"][int(np.searchsorted(c["step"], t))])
@@ -539,9 +514,6 @@ TEAL, PURPLE = "#2a9d8f", "#7b5ea7"
 def mlp_law(cfg: OneLaw, mlp) -> dict:
     """1. Paper 2's law on chapter 1's free MLP runs: where the norm is at T_mem, the prediction against the
     delay, and the 1/(ηλ) clock over the η × λ grid (delay ∝ (ηλ)^-k; K = delay·ηλ per cell)."""
-    from .. import fits
-    from . import critical_norm
-
     moved = 100 * (mlp.norm_end / mlp.norm_grok - 1).abs()        # how far ‖W‖ moves between T_grok and V_post
     grid = mlp[mlp.frac == critical_norm.PRESETS[cfg.chapter1].frac_lr]
     tscale = fits.ols(np.log(1 / (grid.lr * grid.wd)), np.log(grid.delay))
@@ -557,10 +529,6 @@ def mlp_law(cfg: OneLaw, mlp) -> dict:
 
 
 def mlp_law_figure(d: dict):
-    import matplotlib.pyplot as plt
-
-    from .. import plots
-
     mlp, grid, tscale = d["mlp"], d["grid"], d["tscale"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     ax.scatter(mlp.pred_end, mlp.delay, s=14, color=plots.OURS, alpha=0.6, label="paper 1's MLP, one run each")
@@ -588,8 +556,6 @@ def mlp_law_figure(d: dict):
 
 def transformer_wc(tf: dict) -> dict:
     """2. Paper 1's W_c in chapter 4's transformer runs: within-cell CV, across λ, and the power law in p."""
-    from .. import claims, fits
-
     P = claims.PAPER
     cells_ = pd.concat([wc_cells(v).assign(study=k) for k, v in tf.items()], ignore_index=True)
     lam = cells_[(cells_.study == "λ sweep") & (cells_.grokked > 0)]
@@ -606,10 +572,6 @@ def transformer_wc(tf: dict) -> dict:
 
 
 def transformer_wc_figure(d: dict):
-    import matplotlib.pyplot as plt
-
-    from .. import claims, plots
-
     mod, law, lam = d["mod"], d["law"], d["lam"]
     wc_wd = claims.PAPER["wc_by_wd"]["value"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -631,8 +593,6 @@ def transformer_wc_figure(d: dict):
 def held_transformer(cfg: OneLaw, pred: dict | None, free_recs: list, held_specs: list, held_recs: list) -> dict:
     """3. Paper 1's clamp on paper 2's transformer: the cells, the four pre-set rows' quantities and verdicts,
     and (post hoc) the free runs' norm at 10 % and 50 % validation accuracy."""
-    from .. import claims
-
     P = claims.PAPER
     ht = pred["held_transformer"] if pred else dict(wc=np.nan, t_free=np.nan, p=cfg.p, t_int=cfg.t_int,
                                                      budget=cfg.hold_budget)
@@ -710,10 +670,6 @@ def long_cost(cfg: OneLaw, recs: list[dict]) -> dict:
 
 
 def held_figure(cfg: OneLaw, h: dict):
-    import matplotlib.pyplot as plt
-
-    from .. import claims, plots
-
     ht, tab = h["ht"], h["tab"]
     fig, ax = plt.subplots(figsize=(11, 4.4))
     for rho, recs in sorted(h["by_rho"].items()):
@@ -780,8 +736,6 @@ def bridge(cfg: OneLaw, store) -> dict:
 def paired_shift(recs: list[dict], ref: list[dict]) -> tuple:
     """Per seed T_grok(arm) − T_grok(reference arm), seeds that grokked in both: (median, 95 % CI low, high).
     The arms share their seeds' initial weights and splits, so the difference removes the seed's own pace."""
-    from .. import fits
-
     t_ref = {r["spec"]["seed"]: r["summary"]["t_grok"] for r in ref if r["summary"]["t_grok"] is not None}
     d = [r["summary"]["t_grok"] - t_ref[r["spec"]["seed"]] for r in recs
          if r["summary"]["t_grok"] is not None and r["spec"]["seed"] in t_ref]
@@ -789,10 +743,6 @@ def paired_shift(recs: list[dict], ref: list[dict]) -> tuple:
 
 
 def bridge_figure(b: dict):
-    import matplotlib.pyplot as plt
-
-    from .. import plots
-
     once, hold, el, fit = b["once"], b["hold"], b["el"], b["fit"]
     fig, ax = plt.subplots(figsize=(11, 4.2))
     ax.plot(hold.rho, hold.T_median, "o", color=plots.OURS, label="sustained hold (chapter 2)")
@@ -815,8 +765,6 @@ def new_mlp(cfg: OneLaw, pred: dict | None, new_recs: list, held_recs: list, gri
     new = mlp_frame(new_recs) if any(r is not None for r in new_recs) else pd.DataFrame(columns=["delay", "norm_grok"])
     mp = pred["mlp_new_lambda"] if pred else dict(delay=np.nan, band=[np.nan, np.nan], k=np.nan)
     delay = float(new.delay.median()) if len(new) else np.nan
-
-    from .. import claims
 
     def hours(rs):
         return sum(r["summary"]["wall_s"] / r["summary"]["members"] for r in rs if r is not None) / 3600
@@ -849,8 +797,6 @@ def new_mlp(cfg: OneLaw, pred: dict | None, new_recs: list, held_recs: list, gri
 def range_mlp(cfg: OneLaw, pred: dict | None, recs: list) -> dict:
     """6. Paper 2's clock predicted outside the grid's ηλ, per cell: the measured median delay T_grok − T_mem over
     the grokked seeds with its CI, against the prediction written before the runs."""
-    from .. import claims
-
     df = mlp_frame(recs) if any(r is not None for r in recs) else pd.DataFrame(columns=["lr", "wd", "delay"])
     rows = []
     for c in (pred or {}).get("mlp_out_of_range", {}).get("cells", []):
@@ -884,10 +830,6 @@ def range_mlp(cfg: OneLaw, pred: dict | None, recs: list) -> dict:
 
 
 def new_mlp_figure(cfg: OneLaw, n: dict):
-    import matplotlib.pyplot as plt
-
-    from .. import plots
-
     grid, new, mp = n["grid"], n["new"], n["mp"]
     fig, (ax, ax_s) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw=dict(width_ratios=[1.6, 1]))
     ax.scatter(1 / (grid.lr * grid.wd), grid.delay, s=14, alpha=0.5, color=plots.OURS, label="chapter 1's grid (the fit)")
@@ -905,15 +847,13 @@ def new_mlp_figure(cfg: OneLaw, n: dict):
         ax_s.axvline(mp["delay"], color=plots.PAPER, lw=1, ls="--", label="predicted delay")
         ax_s.legend(fontsize=9)
     ax_s.set(xlabel="$T_\\mathrm{grok} - T_\\mathrm{mem}$ (steps)", ylabel="‖W‖ at $T_\\mathrm{grok}$",
-             title=f"The new runs, one point per seed")
+             title="The new runs, one point per seed")
     fig.tight_layout()
     return fig
 
 
 def score(cfg: OneLaw, h: dict, n: dict, rg: dict | None = None, bp: dict | None = None) -> list[dict]:
     """The prediction rows, judged by the rules written with the predictions."""
-    from .. import claims
-
     P = claims.PAPER
     fit, v = h["fit"], h["verdict"]
     extra = [dict(claim=f"MLP at η = {r.lr:g}, λ = {r.wd:g} (ηλ = {r.eta_lambda:.0e}, outside the grid): median "
@@ -961,8 +901,6 @@ def _min_seeds(h: dict) -> int:
 
 def _delay_ci(new) -> tuple:
     """95 % CI of the median delay T_grok − T_mem over the new cell's seeds."""
-    from .. import fits
-
     d = new.delay.to_numpy(float) if len(new) else np.array([])
     return fits.median_ci(d)[1:] if np.isfinite(d).any() else (np.nan, np.nan)
 
@@ -977,8 +915,6 @@ def arm_ids(arms: dict) -> list[str]:
 def held_paths(cfg: OneLaw, pred: dict | None, specs: list, recs: list) -> dict:
     """The by-path holds: per (part, ρ) the cell, the two registered statistics with bootstrap CIs (seeds
     resampled within each cell; the free median is the prediction file's), their verdicts and the page's values."""
-    from .. import claims, fits
-
     pp = (pred or {}).get("paths")
     cells, by = {}, {}
     for s, r in zip(specs, recs):
@@ -1035,10 +971,6 @@ def pp_written(pred: dict | None) -> str:
 
 def paths_figure(cfg: OneLaw, bp: dict, held: dict | None = None):
     """T_grok against ρ per part held, every seed (grey: censored at the budget), beside the total-norm hold."""
-    import matplotlib.pyplot as plt
-
-    from .. import plots
-
     fig, ax = plt.subplots(figsize=(9, 4.2))
     colours = {"body": plots.OURS, "readout": PURPLE}
     offs = {"body": -0.012, "readout": 0.012}
@@ -1083,6 +1015,4 @@ def path_rows(bp: dict) -> list[dict]:
 
 
 def _capped(bp: dict, g: str) -> bool:
-    from .. import fits
-
     return any(not np.isfinite(fits.km_median(t, e)) for t, e in bp["cells"][g].values())

@@ -10,8 +10,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..protocol import control_stats, held_cell
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .. import claims, fits, plots
+from ..analysis import at_grok
+from ..protocol import cell_table, control_stats, grok_times, held_cell, min_seeds, times
 from ..specs import RunSpec
+from ..store import frame
 
 
 @dataclass(frozen=True)
@@ -127,8 +135,6 @@ def scan_cells(cfg: PinnedNorm, ctls: dict) -> list[RunSpec]:
 
 def plan(cfg: PinnedNorm, store=None) -> dict:
     """{study: [RunSpec]}: the controls, then each clamped study whose control `store` holds complete."""
-    from ..store import frame
-
     out = {"controls": [s for p in dict.fromkeys((cfg.p_ref, *cfg.moduli)) for s in controls(cfg, p)],
            "weight-decay frontier": frontier_free(cfg)}
     if store is None:
@@ -154,21 +160,12 @@ def _ids(specs) -> set:
 
 
 def _geo(r) -> float:
-    import numpy as np
-
     r = r[np.isfinite(r)]
     return float(np.exp(np.log(r).mean())) if len(r) else np.nan
 
 
 def overview(cfg: PinnedNorm, ctl_df: dict, ctl: dict, clamp_df, all_specs) -> dict:
     """The run counts, W_c per modulus and its power law in p."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims
-
-    from .. import fits
-
     wc_table = pd.DataFrame([{"p": p, **ctl[p]} for p in sorted(ctl)])
     law = (fits.power_law(*zip(*[(p, w) for p, d in ctl_df.items() for w in d[d.status == "grokked"].norm_at_grok]))
            if wc_table.wc.notna().sum() >= 2 else dict(k=np.nan))
@@ -195,12 +192,6 @@ def embedding_law(ctl_df: dict, store) -> dict:
     T_grok over grokked seeds, k by least squares on log–log, its 95 % CI (seeds resampled within each p), k
     without each p in turn; and the same read at the authors' control budgets (a run grokking after it counts as
     not grokked there), which is how their released medians were taken."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims, fits
-    from ..analysis import at_grok
-
     c = claims.PAPER["emb_pscan_exponent"]
     per = {}
     for p, df in sorted(ctl_df.items()):
@@ -241,8 +232,6 @@ def embedding_law(ctl_df: dict, store) -> dict:
 
 def embedding_row(emb: dict) -> dict:
     """The ‖E‖_c exponent's scorecard row (post hoc), read at the authors' control budgets, like for like."""
-    from .. import claims
-
     c = claims.PAPER["emb_pscan_exponent"]
     f = emb["out"]["cut"]
     return dict(claim="‖E‖_c ∝ p^k over the p-scan's free controls, read at the authors' budgets (post hoc)",
@@ -254,12 +243,6 @@ def embedding_row(emb: dict) -> dict:
 def matrix(cfg: PinnedNorm, clamp_df, table_specs) -> dict:
     """Table 1: median T_grok per (ρ, η), the two effects (geometric means) and the like-for-like ratios on the
     paper's rows η = 1e-3 and 8e-3."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims
-    from ..protocol import cell_table
-
     tab = cell_table(clamp_df[clamp_df.run_id.isin(_ids(table_specs))], ["rho", "lr"])
     piv = tab.pivot(index="rho", columns="lr", values="T_median") if len(tab) else pd.DataFrame()
     norm_effect = _geo(piv.iloc[-1] / piv.iloc[0]) if piv.shape[0] >= 2 else np.nan
@@ -286,12 +269,6 @@ def matrix(cfg: PinnedNorm, clamp_df, table_specs) -> dict:
 
 
 def matrix_figure(m: dict):
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import seaborn as sns
-
-    from .. import claims, plots
-
     tab = m["tab"]
     fig, (ax, ax_r) = plt.subplots(1, 2, figsize=(11, 3.9), gridspec_kw=dict(width_ratios=[1.1, 1]))
     if len(tab):
@@ -317,9 +294,6 @@ def matrix_figure(m: dict):
 def clamp_check(clamp_df) -> dict:
     """Draws ‖W‖ at T_grok against the held value; returns the largest relative deviation (in %) and how many
     runs grokked before the clamp began."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     held = clamp_df[(clamp_df.clamp_mode == "hold") & (clamp_df.status == "grokked")]
     dev, before = np.nan, 0
     fig, ax = plt.subplots(figsize=(4.6, 4.2))
@@ -347,12 +321,6 @@ FIT_COLS = ["alpha", "lo", "hi", "r2", "cells_used", "cells_dropped", "sigma", "
 def dense(cfg: PinnedNorm, clamp_df, dense_specs) -> dict:
     """The dense ρ sweep: α three ways (paper 1's median of grokked seeds, Kaplan–Meier, censored regression)
     over ρ ≤ fit_rho_max, and the top cell against the extrapolated line."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import fits
-    from ..protocol import cell_table, times
-
     df = clamp_df[clamp_df.run_id.isin(_ids(dense_specs))]
     tab = cell_table(df, ["rho"])
     cells = [(0, rho, *times(g)) for rho, g in df[df.rho <= cfg.fit_rho_max + 1e-9].groupby("rho")]
@@ -371,8 +339,6 @@ def dense(cfg: PinnedNorm, clamp_df, dense_specs) -> dict:
 def share_shift(record: dict) -> float:
     """The largest range, from step 0 to T_grok, of a layer's share ‖layer‖² / ‖W‖² (embedding, hidden, output):
     how far the clamp lets the norm move between layers; nan if the run did not grok."""
-    import numpy as np
-
     t, c = record["summary"]["t_grok"], record["curves"]
     if t is None:
         return np.nan
@@ -386,11 +352,6 @@ def layer_shares(cfg: PinnedNorm, d: dict, ctl_df, store) -> dict:
     """Paper 1 §5 (post hoc): the layers' norm shares drift under the hold as in free training. Per run the largest
     shift of a layer's share (share_shift); the dense sweep's held runs over its fit range against the free
     control's; the row's ratio of medians with its 95 % CI (seeds resampled within each ρ cell and the control)."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims, fits
-
     held = d["df"][d["df"].rho <= cfg.fit_rho_max + 1e-9]
     h = {rho: np.array([share_shift(store.load(r)) for r in g.run_id]) for rho, g in held.groupby("rho")}
     f = np.array([share_shift(store.load(r)) for r in ctl_df.run_id])
@@ -418,11 +379,6 @@ def layer_shares(cfg: PinnedNorm, d: dict, ctl_df, store) -> dict:
 
 
 def dense_figure(cfg: PinnedNorm, d: dict):
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .. import claims, plots
-
     tab, f = d["tab"], d["fit"]["median"]
     fig, ax = plt.subplots(figsize=(6.2, 4))
     if len(tab):
@@ -449,12 +405,6 @@ def dense_figure(cfg: PinnedNorm, d: dict):
 def pscan(cfg: PinnedNorm, clamp_df, scan_specs) -> dict:
     """The p-scan: α per modulus (over ρ ≤ fit_rho_max, and over every ρ where that adds cells) and one shared
     α with an intercept per modulus over the collapse moduli."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims, fits
-    from ..protocol import cell_table, times
-
     df = clamp_df[clamp_df.run_id.isin(_ids(scan_specs))]
     in_fit = df.rho <= cfg.fit_rho_max + 1e-9          # as in the dense fit: the top ρ is the saturation test
     rows = []
@@ -493,12 +443,6 @@ def pscan(cfg: PinnedNorm, clamp_df, scan_specs) -> dict:
 
 
 def pscan_figure(cfg: PinnedNorm, ps: dict):
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import seaborn as sns
-
-    from .. import claims
-
     fig, (ax, ax_c) = plt.subplots(1, 2, figsize=(11, 3.9))
     pal = dict(zip(cfg.moduli, sns.color_palette("deep", len(cfg.moduli))))
     sh = ps["shared"]["median"]
@@ -524,19 +468,16 @@ def pscan_figure(cfg: PinnedNorm, ps: dict):
 def left_out(cfg: PinnedNorm, ps: dict, ctl: dict) -> dict:
     """The moduli left out of the collapse: each held cell against the same modulus's free run, and whether the
     Kaplan–Meier median rises with ρ there."""
-    import numpy as np
-
     out_p = [p for p in cfg.moduli if p not in cfg.collapse]
     tab = ps["tab"][ps["tab"].p.isin(out_p)][["p", "rho", "seeds", "grokked", "censored", "T_median", "T_km", "budget"]]
     tab = tab.assign(free_T=tab.p.map(lambda p: ctl[p]["t_free"]))
-    desc, mono = [], []
+    desc, rises = [], []
     for p, g in tab.groupby("p"):
         desc.append(f"p = {p} (free run: median T_grok {ctl[p]['t_free']:.0f}): " + "; ".join(
             f"ρ = {r.rho:.2f}: {r.grokked} of {r.seeds} grokked"
             + (f", median {r.T_median:.0f}" if r.grokked else f" within {r.budget} steps") for r in g.itertuples()))
-        km = g.sort_values("rho").T_km.fillna(np.inf).to_numpy()     # a cell with no KM median lies beyond its budget
-        mono.append(bool(np.all(np.diff(km) > 0)))
-    verdict = "none" if not out_p else ("rises with ρ, as the law says" if all(mono) else
+        rises.append(claims.rises_verdict(g.sort_values("rho").T_km.tolist()))   # no KM median: beyond the budget
+    verdict = "none" if not out_p else ("rises with ρ, as the law says" if set(rises) == {"replicated"} else
                                         "does not rise with ρ: the held norm does not order the times there, "
                                         "so the law does not hold at this modulus")
     return dict(values={"pn_out_desc": " — ".join(desc) or "no modulus is left out", "pn_out_verdict": verdict},
@@ -546,12 +487,6 @@ def left_out(cfg: PinnedNorm, ps: dict, ctl: dict) -> dict:
 def arms(cfg: PinnedNorm, clamp_df, once_specs, dense_specs, c0: dict) -> dict:
     """Paper 1 §5: the one-shot arm's spread over its ρ range against the sustained hold's over `hold_spread`,
     and each arm at rho_high against the free control; the paper's from its released data (claims)."""
-    import numpy as np
-
-    from .. import claims
-    from ..protocol import cell_table
-    import pandas as pd
-
     once_tab = cell_table(clamp_df[clamp_df.run_id.isin(_ids(once_specs))], ["rho"])
     hold_tab = cell_table(clamp_df[clamp_df.run_id.isin(_ids(dense_specs))], ["rho"])
 
@@ -585,10 +520,6 @@ def arms(cfg: PinnedNorm, clamp_df, once_specs, dense_specs, c0: dict) -> dict:
 
 def arms_figure(cfg: PinnedNorm, a: dict, ctl_df, clamp_df, c0: dict, store):
     """Median T_grok of both arms against ρ, and seed 0's ‖W‖: free, rescaled once, held."""
-    import matplotlib.pyplot as plt
-
-    from .. import claims, plots
-
     fig, (ax, ax_c) = plt.subplots(1, 2, figsize=(11, 3.6))
     for tab, name, color, key in ((a["once_tab"], "one-shot rescale", plots.PAPER, "oneshot_arm"),
                                   (a["hold_tab"], "sustained hold", plots.OURS, "hold_arm")):
@@ -616,8 +547,6 @@ def arms_figure(cfg: PinnedNorm, a: dict, ctl_df, clamp_df, c0: dict, store):
 
 def above_wc(cfg: PinnedNorm, clamp_df) -> dict:
     """The held cells at rho_high: how many had grokked by step `early`, and by their budget."""
-    import pandas as pd
-
     hi = clamp_df[(clamp_df.rho == cfg.rho_high) & (clamp_df.clamp_mode == "hold") & (clamp_df.p == cfg.p_ref)]
     tab = pd.DataFrame([dict(lr=lr, seeds=len(g),
                              grokked_by_early=int(((g.status == "grokked") & (g.t_grok <= cfg.early)).sum()),
@@ -631,10 +560,6 @@ def above_wc(cfg: PinnedNorm, clamp_df) -> dict:
 
 def _times(df, **at):
     """Per-seed T_grok of one cell (nan where a seed did not grok)."""
-    import numpy as np
-
-    from ..protocol import grok_times
-
     sel = np.ones(len(df), bool)
     for k, v in at.items():
         sel &= np.isclose(df[k], v)
@@ -644,11 +569,6 @@ def _times(df, **at):
 def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
     """The chapter's scorecard rows, judged by the rules in grok_core.claims, each with our 95 % CI (seeds
     resampled within cells) and 'not resolved' where it reaches across the rule's line (added after the runs)."""
-    import numpy as np
-
-    from .. import claims, fits
-    from ..protocol import min_seeds, times
-
     P = claims.PAPER
 
     def fmt(f):
@@ -730,8 +650,6 @@ def score(cfg: PinnedNorm, m: dict, d: dict, ps: dict, a: dict) -> list[dict]:
 
 def _by_seed(df, seeds: int) -> tuple:
     """(‖W‖ at T_grok, T_grok) per seed 0..seeds-1 of one cell, nan where a seed did not grok or is missing."""
-    import numpy as np
-
     w, t = np.full(seeds, np.nan), np.full(seeds, np.nan)
     for s, n, tg, st in zip(df.seed, df.norm_at_grok, df.t_grok, df.status):
         if st == "grokked" and 0 <= s < seeds:
@@ -743,11 +661,6 @@ def regularisation(cfg: PinnedNorm, ctl_df, c0: dict, free_df, clamp_df, init_sp
     """The weight-decay frontier (free runs at each λ, the control among them) on the (‖W‖ at T_grok, T_grok)
     plane; the holds below W_c against it; the held norms above W_c against every free run's; our extension to λ
     below the control's; the rescaled initialisation and the single-group one-shots against the control."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims, fits
-
     n = cfg.seeds
     free_all = pd.concat([ctl_df, free_df]).drop_duplicates("run_id")
     cells = {wd: _by_seed(g, n) for wd, g in free_all.groupby("wd")}
@@ -884,11 +797,6 @@ GROUP_LABEL = {"E": "embedding E", "W1": "hidden W1", "W2": "output W2", "norm":
 def regularisation_figure(cfg: PinnedNorm, reg: dict, clamp_df, init_specs, c0: dict, store):
     """Left: the weight-decay frontier and the holds on the (‖W‖ at T_grok, T_grok) plane. Right: seed 0's ‖W‖
     with its initialisation rescaled, against its free control."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .. import plots
-
     tab = reg["frontier_table"]
     fig, (ax, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
     fr = tab[tab.arm.str.startswith("free")].sort_values("norm")
@@ -928,8 +836,6 @@ def regularisation_figure(cfg: PinnedNorm, reg: dict, clamp_df, init_specs, c0: 
 
 def regularisation_rows(cfg: PinnedNorm, reg: dict) -> list[dict]:
     """The section's scorecard rows, by the rules claims.py fixed before the runs."""
-    from .. import claims
-
     rows, n = [], cfg.seeds
     if "below" in reg:
         b = reg["below"]

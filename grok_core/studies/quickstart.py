@@ -9,6 +9,7 @@ import numpy as np
 
 from ..protocol import control_stats
 from ..specs import RunSpec
+from ..store import frame
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,6 @@ def held(cfg: Quickstart, w_c: float) -> list[RunSpec]:
 
 def plan(cfg: Quickstart, store=None) -> dict:
     """{study: [RunSpec]}: the free cell, then the held arm once the free cell is stored."""
-    from ..store import frame
-
     out = {"free": free(cfg)}
     recs = [store.get(s) for s in out["free"]] if store is not None else [None]
     if all(r is not None for r in recs):

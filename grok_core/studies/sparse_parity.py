@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
-from ..protocol import grok_times, held_cell, min_seeds, record_stats
+from .. import claims, fits, plots
+from ..claims import concentration_verdict
+from ..protocol import cell_table, grok_times, held_cell, min_seeds, record_stats, times
 from ..specs import RunSpec
 
 
@@ -103,11 +109,6 @@ def plan(cfg: SparseParity, store=None, free_records: list[dict] | None = None) 
 
 def free_table(cfg: SparseParity, free_df) -> dict:
     """The free runs per learning rate: W_c, its CV across seeds and across learning rates, and the times."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims, fits
-
     lr_ref = cfg.base().lr
     rows = []
     for lr, g in free_df.groupby("lr"):
@@ -130,12 +131,6 @@ def free_table(cfg: SparseParity, free_df) -> dict:
 
 
 def free_figure(d: dict, store):
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import seaborn as sns
-
-    from .. import claims, plots
-
     ok, ref, wc = d["df"][d["df"].status == "grokked"], d["ref"], d["values"]["sp_wc"]
     fig, (ax, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
     sns.stripplot(data=ok, x="lr", y="norm_at_grok", ax=ax, color=plots.OURS, alpha=0.6, size=4)
@@ -167,11 +162,6 @@ def free_figure(d: dict, store):
 
 def clamped(cfg: SparseParity, clamp_df) -> dict:
     """The held cells against paper 1's, α two ways, and the spread from the lowest to the highest ρ."""
-    import numpy as np
-
-    from .. import claims, fits
-    from ..protocol import cell_table, times
-
     pt = claims.PAPER["parity_t"]["value"]
     tab = cell_table(clamp_df, ["rho"]).drop(columns="censored")
     tab["paper"] = [pt.get(round(r, 2), np.nan) for r in tab.rho]
@@ -193,12 +183,6 @@ def clamped(cfg: SparseParity, clamp_df) -> dict:
 
 
 def clamped_figure(cfg: SparseParity, d: dict, t_free: float):
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
-
-    from .. import claims, plots
-
     tab, fit = d["tab"], d["fit"]
     fig, ax = plt.subplots(figsize=(6.2, 4))
     if len(tab):
@@ -222,55 +206,10 @@ def clamped_figure(cfg: SparseParity, d: dict, t_free: float):
     return fig
 
 
-# ---- rules for the λ frontier, fixed before its runs (commit before the first of them was trained)
-FRONTIER_MIN_RATIO = 1.2      # 'set by weight decay': the largest over the smallest cell median, at least this
-ON_FRONTIER = 1.5             # a held cell lies on the frontier if its median T_grok is within this factor of it
-
-
-def set_by_weight_decay(wc_by_lam: dict, min_ratio: float = FRONTIER_MIN_RATIO) -> str:
-    """Table 2's 'norm at grok set by weight decay' from the frontier's cells {λ: median ‖W‖ at T_grok} (cells
-    where at least half the seeds grokked): 'yes' if the medians fall strictly with λ and the largest is at
-    least `min_ratio` times the smallest; 'partly' if they fall overall by that much with one adjacent pair out
-    of order; 'no' otherwise; 'not measured' with fewer than three such cells."""
-    lams = sorted(lam for lam, w in wc_by_lam.items() if np.isfinite(w))
-    if len(lams) < 3:
-        return "not measured"
-    w = [wc_by_lam[lam] for lam in lams]
-    falls = sum(b < a for a, b in zip(w, w[1:]))
-    big = w[0] / w[-1] >= min_ratio
-    return "yes" if big and falls == len(w) - 1 else ("partly" if big and falls == len(w) - 2 else "no")
-
-
-def on_frontier(frontier: list[tuple], held: list[tuple], factor: float = ON_FRONTIER) -> tuple[str, list]:
-    """Table 2's 'reg.-unreachable above-norm delay' from the frontier's cells [(median ‖W‖ at T_grok, median
-    T_grok)] and the held cells [(held norm ρ·W_c, median T_grok)]: each held cell whose norm lies within the
-    frontier's norm range is compared with the frontier's T_grok at that norm (interpolated linearly in
-    (‖W‖, ln T) between neighbouring cells). 'no' (no unreachable delay: the clamp lies on the frontier) if every
-    such held cell is within `factor` of it; 'yes' if a held cell above W_c is slower than `factor` times it;
-    'partly' otherwise (a cell off the frontier, but not a slow one above W_c); 'not measured' without at
-    least two frontier cells and one held cell in range. Returns (answer, [(norm, T held, T frontier)])."""
-    pts = sorted((w, t) for w, t in frontier if np.isfinite(w) and np.isfinite(t))
-    if len(pts) < 2:
-        return "not measured", []
-    ws, lts = np.array([p[0] for p in pts]), np.log([p[1] for p in pts])
-    cmp = [(w, t, float(np.exp(np.interp(w, ws, lts)))) for w, t in held
-           if np.isfinite(t) and ws[0] <= w <= ws[-1]]
-    if not cmp:
-        return "not measured", []
-    off = [(w, t, f) for w, t, f in cmp if not 1 / factor <= t / f <= factor]
-    if not off:
-        return "no", cmp
-    return ("yes" if any(t > factor * f for w, t, f in off) else "partly"), cmp
-
-
 def frontier(cfg: SparseParity, lam_df, cl: dict, wc: float) -> dict:
     """The λ frontier: per λ the median ‖W‖ at T_grok (its CI over seeds) and median T_grok beside the authors'
-    cells; the two Table 2 answers it gives by the rules above; the slope of ln W_c on ln λ with a CI from seeds
+    cells; the two Table 2 answers it gives by the rules in claims; the slope of ln W_c on ln λ with a CI from seeds
     resampled within cells, beside the same slope of the authors' medians."""
-    import pandas as pd
-
-    from .. import claims, fits
-
     P = claims.PAPER["parity_lambda"]
     rows, wc_by_lam, front = [], {}, []
     for lam in cfg.lambdas:
@@ -288,8 +227,8 @@ def frontier(cfg: SparseParity, lam_df, cl: dict, wc: float) -> dict:
                          paper_grokked=f"{P['grokked'].get(lam, 0)} of {P['seeds']}" if lam in P["grokked"] else "—"))
     tab = pd.DataFrame(rows)
     held = [(r.rho * wc, r.T_median) for r in cl["tab"].itertuples()] if np.isfinite(wc) else []
-    set_by = set_by_weight_decay(wc_by_lam)
-    unreachable, cmp = on_frontier(front, held)
+    set_by = claims.set_by_weight_decay(wc_by_lam)
+    unreachable, cmp = claims.on_frontier(front, held)
     lams = sorted(wc_by_lam)
     cells = [lam_df[np.isclose(lam_df.wd, lam) & (lam_df.status == "grokked")].norm_at_grok.to_numpy(float)
              for lam in lams]
@@ -307,8 +246,8 @@ def frontier(cfg: SparseParity, lam_df, cl: dict, wc: float) -> dict:
                   sp_lam_runs=len(lam_df), sp_lam_grid=len(cfg.lambdas) * cfg.seeds,
                   sp_lam_list=", ".join(f"{x:g}" for x in cfg.lambdas), sp_lam_budget=cfg.lambda_budget,
                   sp_lam_span=f"{lams[0]:g}–{lams[-1]:g}" if lams else "—",
-                  sp_lam_held_off=sum(1 for w, t, f in cmp if not 1 / ON_FRONTIER <= t / f <= ON_FRONTIER),
-                  sp_lam_held_n=len(cmp), sp_lam_factor=ON_FRONTIER, sp_lam_min_ratio=FRONTIER_MIN_RATIO,
+                  sp_lam_held_off=sum(1 for w, t, f in cmp if not 1 / claims.ON_FRONTIER <= t / f <= claims.ON_FRONTIER),
+                  sp_lam_held_n=len(cmp), sp_lam_factor=claims.ON_FRONTIER, sp_lam_min_ratio=claims.FRONTIER_MIN_RATIO,
                   sp_lam_worst=max((t / f for w, t, f in cmp), default=np.nan, key=lambda r: abs(np.log(r))))
     table = tab.rename(columns={"paper_wc": "paper Wc", "paper_t": "paper T_grok", "paper_grokked": "paper grokked"})
     return dict(tab=tab, front=front, held=held, cmp=cmp, values=values, table=table, complete=complete,
@@ -317,10 +256,6 @@ def frontier(cfg: SparseParity, lam_df, cl: dict, wc: float) -> dict:
 
 
 def frontier_figure(d: dict):
-    import matplotlib.pyplot as plt
-
-    from .. import claims, plots
-
     P = claims.PAPER["parity_lambda"]
     tab = d["tab"]
     fig, (ax, ax_f) = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -348,21 +283,8 @@ def frontier_figure(d: dict):
     return fig
 
 
-def invariant(cv_pct: float) -> str:
-    """A Table 2 invariance, by chapter 1's concentration rule (CV ≤ 3 %: 'yes', ≤ 6 %: 'partly')."""
-    from ..claims import concentration_verdict
-
-    return {"replicated": "yes", "partly": "partly", "not replicated": "no"}.get(concentration_verdict(cv_pct),
-                                                                               "not measured")
-
-
 def transfer(cfg: SparseParity, fr: dict, m_df, fl: dict | None = None) -> dict:
     """Paper 1's Table 2 row for parity, property by property, beside ours."""
-    import numpy as np
-    import pandas as pd
-
-    from .. import claims, fits
-
     by_m = m_df[m_df.status == "grokked"].groupby("n_train").agg(wc=("norm_at_grok", "median"), t_grok=("t_grok", "median"))
     complete = len(m_df) == len(cfg.n_trains) * cfg.seeds            # judged on the whole study only
     cv_m = 100 * fits.cv(by_m.wc) if len(by_m) >= 2 and complete else np.nan
@@ -374,14 +296,14 @@ def transfer(cfg: SparseParity, fr: dict, m_df, fl: dict | None = None) -> dict:
                 fl["values"]["sp_lam_set_by"], f"median ‖W‖ falls {fl['values']['sp_lam_ratio']:.2f}-fold over "
                 f"λ {fl['values']['sp_lam_span']} (the λ that grokked)") if fl and fl["complete"] else
                 ("not measured", "needs free runs across λ"),
-            "norm at grok invariant to learning rate": (invariant(cv_lr) if np.isfinite(t_span) and t_span >= 1.5
+            "norm at grok invariant to learning rate": (claims.invariant(cv_lr) if np.isfinite(t_span) and t_span >= 1.5
                                                         else "not measured",
                                                         f"CV {cv_lr:.1f} % across lr while T moves {t_span:.1f}x"),
-            "norm at grok invariant to data amount": (invariant(cv_m),
+            "norm at grok invariant to data amount": (claims.invariant(cv_m),
                                                       f"CV {cv_m:.1f} % across m = {', '.join(map(str, cfg.n_trains))}"),
             "reg.-unreachable above-norm delay": (
                 fl["values"]["sp_lam_unreachable"], f"{fl['values']['sp_lam_held_off']} of "
-                f"{fl['values']['sp_lam_held_n']} held cells off the frontier by more than {ON_FRONTIER:g}x")
+                f"{fl['values']['sp_lam_held_n']} held cells off the frontier by more than {claims.ON_FRONTIER:g}x")
                 if fl and fl["complete"] else ("not measured", "needs free runs across λ to draw the frontier")}
     paper = claims.PAPER["parity_transfer"]["value"]
     tab = pd.DataFrame([{"property": k, "paper 1": paper[k], "ours": a, "measured": m} for k, (a, m) in ours.items()])
@@ -395,18 +317,9 @@ def score(fr: dict, cl: dict, tr: dict, fl: dict | None = None) -> list[dict]:
     """The chapter's scorecard rows by the rules fixed before the runs, each with our 95 % CI (seeds resampled
     within cells) and 'not resolved' where it reaches across the rule's line (added after the runs). A Table 2
     row measured by a CV is judged by chapter 1's concentration rule on that CV, its CI included."""
-    import numpy as np
-
-    from .. import claims, fits
-    from ..claims import concentration_verdict
-
     P = claims.PAPER
     wc, t_at, tab, paper = fr["values"]["sp_wc"], cl["t_at"], tr["table"], tr["paper"]
     ref, free, held = fr["ref"], fr["df"], cl["tab"]
-
-    def judge(ours, theirs):
-        return ("not measured" if ours == "not measured" else "replicated" if ours == theirs else
-                "partly" if ours == "partly" else "not replicated")
 
     _, w_lo, w_hi = fits.median_ci(ref.norm_at_grok) if len(ref) else (np.nan, np.nan, np.nan)
     rows = [dict(claim="parity Wc (free runs)", key="parity_wc", paper=f"{P['parity_wc']['value']}", ours=f"{wc:.2f}",
@@ -439,7 +352,7 @@ def score(fr: dict, cl: dict, tr: dict, fl: dict | None = None) -> list[dict]:
     cv_lr = fr["values"]["sp_cv_lr"]
     for f in tab.index:
         row = dict(claim=f"Table 2, parity: {f}", key="parity_transfer", claim_id=f"parity_transfer {f}", paper=paper[f],
-                   ours=tab.loc[f, "ours"], verdict=judge(tab.loc[f, "ours"], paper[f]),
+                   ours=tab.loc[f, "ours"], verdict=claims.answer_verdict(tab.loc[f, "ours"], paper[f]),
                    seeds=claims.seeds(min_seeds(ok, "lr"), "parity_wc")
                    if tab.loc[f, "ours"] != "not measured" else "—")
         if f == "norm at grok invariant to learning rate" and row["verdict"] != "not measured":
