@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import seaborn as sns
 
 OURS, PAPER = "#1f6fb4", "#d1495b"
@@ -18,6 +19,17 @@ def style():
                          "font.size": 13, "axes.titlesize": 12, "axes.labelsize": 13, "xtick.labelsize": 12,
                          "ytick.labelsize": 12, "legend.fontsize": 11, "legend.title_fontsize": 11,
                          "lines.markersize": 7})
+
+
+def strip(**kw):
+    """seaborn's stripplot with its jitter drawn from a fixed seed (seaborn draws it from numpy's global generator),
+    so that a page's figure is the same on every execution; the global generator is left as it was."""
+    state = np.random.get_state()
+    np.random.seed(0)
+    try:
+        return sns.stripplot(**kw)
+    finally:
+        np.random.set_state(state)
 
 
 def training_curves(record: dict, ax_acc, ax_norm, label: str = "", color=None):

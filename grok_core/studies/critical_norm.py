@@ -135,13 +135,13 @@ def fractions_figure(d: dict):
     stats, ok = d["stats"], d["df"][d["df"].status == "grokked"]
     paper = claims.PAPER["wc_by_frac_p59"]["value"]
     fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(10, 3.6))
-    sns.stripplot(data=ok, x="frac", y="norm_at_grok", ax=ax, color=plots.OURS, alpha=0.6, size=4, native_scale=True)
+    plots.strip(data=ok, x="frac", y="norm_at_grok", ax=ax, color=plots.OURS, alpha=0.6, size=4, native_scale=True)
     ax.plot(stats.frac, stats.norm_at_grok, "o-", color=plots.OURS, label="ours: median over seeds")
     ax.plot(list(paper), list(paper.values()), "x--", color=plots.PAPER, ms=8, label="paper 1")
     ax.set(xlabel="training fraction", ylabel="‖W‖ at $T_\\mathrm{grok}$",
            title="The grokking norm barely moves with the fraction")
     ax.legend()
-    sns.stripplot(data=ok, x="frac", y="t_grok", ax=ax_t, color=plots.OURS, alpha=0.6, size=4, native_scale=True)
+    plots.strip(data=ok, x="frac", y="t_grok", ax=ax_t, color=plots.OURS, alpha=0.6, size=4, native_scale=True)
     ax_t.set(xlabel="training fraction", ylabel="$T_\\mathrm{grok}$ (steps)", title="...while the time to grok does")
     ax_t.set_yscale("log" if len(ok) else "linear")
     fig.tight_layout()

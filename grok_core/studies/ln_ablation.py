@@ -544,7 +544,7 @@ def with_ln_figure(cfg: LnAblation, d: dict):
     if len(ok):
         rel = ok.assign(total=ok.norm_at_grok / ok.norm_at_grok.median(), unembed=ok.norm_U / ok.norm_U.median())
         long = rel.melt(id_vars=["frac"], value_vars=["total", "unembed"], var_name="norm", value_name="relative")
-        sns.stripplot(data=long, x="frac", y="relative", hue="norm", dodge=True, ax=ax, size=4, alpha=0.7)
+        plots.strip(data=long, x="frac", y="relative", hue="norm", dodge=True, ax=ax, size=4, alpha=0.7)
     ax.set(xlabel="training fraction", ylabel="norm at $T_\\mathrm{grok}$ / its overall median",
            title="With LayerNorm: total norm vs unembedding norm")
     if len(grp):

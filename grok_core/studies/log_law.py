@@ -325,7 +325,7 @@ def eta_figure(d: dict):
         ax.legend()
     ax.set(xlabel="1/η", ylabel="$T_\\mathrm{grok}$ (steps)", title="$T_\\mathrm{grok}$ against 1/η (λ = 1)")
     if len(g):
-        sns.stripplot(data=g.assign(lr=g.lr.map("{:g}".format)), x="wd", y="D_eta_lam", hue="lr", ax=ax2, dodge=True,
+        plots.strip(data=g.assign(lr=g.lr.map("{:g}".format)), x="wd", y="D_eta_lam", hue="lr", ax=ax2, dodge=True,
                       size=5, palette="deep")
     ax2.set(xlabel="λ", ylabel="($T_\\mathrm{grok} - T_\\mathrm{mem}$)·η·λ", title="Is the delay a function of ηλ alone?")
     fig.tight_layout()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from .. import claims, fits, plots
@@ -133,7 +132,7 @@ def free_table(cfg: SparseParity, free_df) -> dict:
 def free_figure(d: dict, store):
     ok, ref, wc = d["df"][d["df"].status == "grokked"], d["ref"], d["values"]["sp_wc"]
     fig, (ax, ax_c) = plt.subplots(1, 2, figsize=(11, 3.8))
-    sns.stripplot(data=ok, x="lr", y="norm_at_grok", ax=ax, color=plots.OURS, alpha=0.6, size=4)
+    plots.strip(data=ok, x="lr", y="norm_at_grok", ax=ax, color=plots.OURS, alpha=0.6, size=4)
     ax.axhline(claims.PAPER["parity_wc"]["value"], color=plots.PAPER, ls="--", label="paper 1: Wc")
     if np.isfinite(wc):
         ax.axhline(wc, color=plots.OURS, lw=1, label=f"ours: Wc at lr {d['values']['sp_lr_ref']:g}")
