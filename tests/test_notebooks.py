@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -43,10 +44,12 @@ def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path
     text a shell gives papermill (`-p moduli '[23, 31]'` arrives as a string)."""
     papermill = pytest.importorskip("papermill")
     monkeypatch.setenv("GROK_STORE", str(tmp_path / "store"))
+    # one process trains (no worker pool to spawn per stage) on this test process's share of the cores
+    monkeypatch.setenv("OMP_NUM_THREADS", str(torch.get_num_threads()))
     if template.name == "05_one_law.ipynb":      # the runs it reads from chapters 1 and 4, trained once a session
         shutil.copytree(request.getfixturevalue("chapter5_reads"), tmp_path / "store")
     grid, check = GRIDS.get(template.name, ({}, lambda specs: True))
-    papermill.execute_notebook(str(template), str(tmp_path / template.name), parameters={"preset": "quick", **{k: str(v) if isinstance(v, list) else v for k, v in grid.items()}},
+    papermill.execute_notebook(str(template), str(tmp_path / template.name), parameters={"preset": "quick", "workers": 1, **{k: str(v) if isinstance(v, list) else v for k, v in grid.items()}},
                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     from grok_core import studies
     from grok_core.store import Store
@@ -96,6 +99,26 @@ def test_template_round_trips_through_text(template):
     back = nbpy.to_nb(nbpy.to_py(nb))
     assert [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in nb["cells"]] == \
            [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in back["cells"]]
+
+
+def test_inserting_or_editing_a_cell_in_text_changes_only_that_cell_of_the_template():
+    """Written over the template it came from, the text gives back every other cell unchanged, id included (ids
+    renumbered from the insertion on would put every later cell into the diff)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("nbpy", ROOT / "tools" / "nbpy.py")
+    nbpy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(nbpy)
+    nb = json.loads(TEMPLATES[0].read_text())
+    assert nbpy.to_nb(nbpy.to_py(nb), nb) == nb
+    parts = nbpy.to_py(nb).split("\n# %%")
+    k = len(parts) // 2
+    edited = parts[:k] + [" [markdown]\nA new paragraph.\n"] + parts[k:]
+    edited[1] = edited[1].replace("\n", "\n# an edited line\n", 1) if edited[1].startswith("\n") else edited[1] + "\n# an edited line\n"
+    new = nbpy.to_nb("\n# %%".join(edited), nb)["cells"]
+    assert len(new) == len(nb["cells"]) + 1
+    assert new[:1] + new[2:k] + new[k + 1:] == nb["cells"][:1] + nb["cells"][2:]      # every other cell, as it was
+    assert new[1]["id"] == nb["cells"][1]["id"] and new[1]["source"] != nb["cells"][1]["source"]
+    assert new[k]["id"] not in {c["id"] for c in nb["cells"]} and "".join(new[k]["source"]) == "A new paragraph."
 
 
 def test_report_counts_match_the_chapters_scorecards():

@@ -4,14 +4,39 @@ Cells are separated by `# %%` (code) or `# %% [markdown]` lines; a cell starting
 papermill's `parameters` tag. Every other code cell gets myst-nb's `hide-input` tag: the book shows a chapter's
 argument, its figures and tables, with the code that made each one a click away (`# %% show` keeps a cell's
 code visible; `# %% remove` or `# %% parameters remove` leaves a cell out of the book, code and output).
-Markdown lines are written without a comment prefix. Cell ids are c00, c01, ...
-so regenerated notebooks diff cleanly.
+Markdown lines are written without a comment prefix. Cell ids are c00, c01, ...; writing over an existing
+notebook keeps the ids of the cells it already has (matched by position among unchanged neighbours), so that
+inserting or deleting a cell changes only that cell's lines in the notebook's diff.
 """
+import difflib
 import json
+import os
 import sys
 
 
-def to_nb(src: str) -> dict:
+def keep_ids(cells: list[dict], old: dict) -> None:
+    """Give `cells` the ids their counterparts in the notebook `old` carry: a cell whose kind and source are
+    unchanged keeps its id, so does an edited cell that stands where one old cell stood; every other cell gets
+    a new id above the old ones."""
+    before = old["cells"]
+    key = lambda c: (c["cell_type"], "".join(c["source"]))
+    ids = [None] * len(cells)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, [key(c) for c in before], [key(c) for c in cells],
+                                                       autojunk=False).get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            ids[j1:j2] = [c.get("id") for c in before[i1:i2]]
+    used = {c.get("id") for c in before} | set(ids)
+    n = len(before)
+    for j, c in enumerate(cells):
+        if ids[j] is None:
+            while f"c{n:02d}" in used:
+                n += 1
+            ids[j] = f"c{n:02d}"
+            used.add(ids[j])
+        c["id"] = ids[j]
+
+
+def to_nb(src: str, old: dict | None = None) -> dict:
     cells, cur = [], None
     for line in src.splitlines():
         if line.startswith("# %%"):
@@ -42,6 +67,8 @@ def to_nb(src: str) -> dict:
         if c["cell_type"] == "code":
             cell.update(execution_count=None, outputs=[])
         out.append(cell)
+    if old is not None:
+        keep_ids(out, old)
     return dict(cells=out, nbformat=4, nbformat_minor=5,
                 metadata=dict(kernelspec=dict(display_name="Python 3", language="python", name="python3"),
                               language_info=dict(name="python")))
@@ -67,7 +94,8 @@ if __name__ == "__main__":
     if cmd == "to-py":
         sys.stdout.write(to_py(json.load(open(sys.argv[2]))))
     elif cmd == "to-nb":
-        json.dump(to_nb(open(sys.argv[2]).read()), open(sys.argv[3], "w"), indent=1, ensure_ascii=False)
+        old = json.load(open(sys.argv[3])) if os.path.exists(sys.argv[3]) else None
+        json.dump(to_nb(open(sys.argv[2]).read(), old), open(sys.argv[3], "w"), indent=1, ensure_ascii=False)
         open(sys.argv[3], "a").write("\n")
     else:
         sys.exit("usage: nbpy.py to-py NB.ipynb | to-nb NB.py NB.ipynb")
