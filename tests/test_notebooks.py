@@ -49,6 +49,8 @@ def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path
     if template.name == "05_one_law.ipynb":      # the runs it reads from chapters 1 and 4, trained once a session
         shutil.copytree(request.getfixturevalue("chapter5_reads"), tmp_path / "store")
     grid, check = GRIDS.get(template.name, ({}, lambda specs: True))
+    if template.name == "05_one_law.ipynb":
+        _nothing_predicted_is_planned_yet(grid, tmp_path / "store")
     papermill.execute_notebook(str(template), str(tmp_path / template.name), parameters={"preset": "quick", "workers": 1, **{k: str(v) if isinstance(v, list) else v for k, v in grid.items()}},
                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     from grok_core import studies
@@ -64,6 +66,36 @@ def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path
         planned = studies.run(module, studies.configure(module, "quick", grid), store, train=False, progress=False)
         assert set(store.ids()) == planned, (f"page trained {len(set(store.ids()) - planned)} runs its plan does not "
                                              f"list; plan lists {len(planned - set(store.ids()))} the page left")
+    if template.name == "05_one_law.ipynb":
+        _chapter_5s_predictions_came_before_their_runs(grid, store)
+
+
+def _nothing_predicted_is_planned_yet(grid, root):
+    from grok_core import studies
+    from grok_core.store import Store
+    from grok_core.studies import one_law as ol
+    cfg = studies.configure(ol, "quick", grid)
+    assert not set(ol.PREDICTED) & set(ol.plan(cfg, Store(root)))
+
+
+def _chapter_5s_predictions_came_before_their_runs(grid, store):
+    """Chapter 5's page runs the chapter through `studies.run`, as `python -m grok_core run one_law` does: each
+    prediction file lists exactly the runs it predicts, and every one of them started after the file was written
+    and names it in its record."""
+    import datetime
+    from grok_core import studies
+    from grok_core.studies import one_law as ol
+    cfg = studies.configure(ol, "quick", grid)
+    plan = ol.plan(cfg, store)
+    first = ol.prediction_path(store, ol.nearest_preset(cfg), cfg)
+    for path, parts in ((first, ol.PREDICTED), (ol.path_prediction_path(store, ol.nearest_preset(cfg), cfg), (ol.PATHS,))):
+        doc = json.loads(path.read_text())
+        predicted = [s for k in parts for s in plan[k]]
+        assert predicted and sorted(s.run_id for s in predicted) == sorted(doc["new_run_ids"]), path.name
+        written = datetime.datetime.fromisoformat(doc["written_utc"])
+        for s in predicted:
+            r = store.get(s)["summary"]
+            assert datetime.datetime.fromisoformat(r["started_utc"]) >= written and path.name in r["predictions"]
 
 
 def test_every_chapter_template_is_tested_at_a_non_default_grid():

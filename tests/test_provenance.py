@@ -5,7 +5,6 @@ import datetime
 import hashlib
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -81,28 +80,3 @@ def test_the_command_line_writes_a_prediction_before_training_its_runs(tmp_path)
         assert _when(r["summary"]["started_utc"]) >= _when(doc["written_utc"])
         assert path.name in r["summary"]["predictions"]
     assert "held-out modulus" not in cn.plan(cfg, Store(tmp_path / "empty"))    # no prediction: not planned
-
-
-def test_chapter_5s_runner_writes_its_predictions_before_the_predicted_runs(tmp_path, chapter5_reads):
-    from grok_core import studies as st
-    from grok_core.studies import one_law as ol
-
-    cfg = ol.PRESETS["quick"]
-    shutil.copytree(chapter5_reads, tmp_path / "store")       # chapters 1 and 4's runs, which it reads, are in
-    store = Store(tmp_path / "store")
-    assert not set(ol.PREDICTED) & set(ol.plan(cfg, store))            # nothing predicted is planned yet
-    st.run(ol, cfg, store, workers=1, progress=False)
-    path = ol.prediction_path(store, "quick", cfg)
-    doc = json.loads(path.read_text())
-    predicted = [s for k in ol.PREDICTED for s in ol.plan(cfg, store)[k]]
-    assert sorted(s.run_id for s in predicted) == doc["new_run_ids"]
-    for s in predicted:
-        r = store.get(s)
-        assert _when(r["summary"]["started_utc"]) >= _when(doc["written_utc"]) and path.name in r["summary"]["predictions"]
-    paths = ol.path_prediction_path(store, "quick", cfg)                 # the by-path holds' own file, too
-    doc = json.loads(paths.read_text())
-    held = ol.plan(cfg, store)[ol.PATHS]
-    assert held and sorted(s.run_id for s in held) == doc["new_run_ids"]
-    for s in held:
-        r = store.get(s)
-        assert _when(r["summary"]["started_utc"]) >= _when(doc["written_utc"]) and paths.name in r["summary"]["predictions"]
