@@ -36,6 +36,12 @@ def _rows(table, idx):
     return table.reshape(M * V, D).index_select(0, (idx + offs).reshape(-1)).reshape(M, idx.shape[1], D)
 
 
+def _flat_index(idx, V):
+    """idx [M, N] (rows of a [M, V, D] table) -> [M·N] rows of its flat [M·V, D] view."""
+    M = idx.shape[0]
+    return (idx + (torch.arange(M, device=idx.device) * V)[:, None]).reshape(-1)
+
+
 class MLP:
     """Paper 1's MLP (arXiv 2606.13753 §3): x = [E_a; E_b], h = GELU(x·W1 + b1), logits = h·W2 + b2.
 
@@ -132,12 +138,14 @@ class Attention:
         s0 = torch.einsum("mahd,mhd->mah", k0, q) * scale                     # [M, p, h]
         s1 = torch.einsum("mbhd,mhd->mbh", k1, q) * scale                     # [M, p, h]
         s2 = torch.einsum("mhd,mhd->mh", k2, q) * scale                       # [M, h]
-        a, b = x[..., 0], x[..., 1]
-        N = a.shape[1]
-        S = torch.stack([_rows(s0, a), _rows(s1, b), s2[:, None].expand(M, N, nh)], -1)  # [M, N, h, 3]
+        # one gather per position: row a of [s0 | v0], row b of [s1 | v1]
+        a, b = _flat_index(x[..., 0], p), _flat_index(x[..., 1], p)           # [M·N] rows of the flat tables
+        N = x.shape[1]
+        rows0 = torch.cat([s0, v0.reshape(M, p, d)], -1).reshape(M * p, nh + d).index_select(0, a).reshape(M, N, nh + d)
+        rows1 = torch.cat([s1, v1.reshape(M, p, d)], -1).reshape(M * p, nh + d).index_select(0, b).reshape(M, N, nh + d)
+        S = torch.stack([rows0[..., :nh], rows1[..., :nh], s2[:, None].expand(M, N, nh)], -1)  # [M, N, h, 3]
         w = S.softmax(-1)
-        va = _rows(v0.reshape(M, p, d), a).reshape(M, N, nh, dh)
-        vb = _rows(v1.reshape(M, p, d), b).reshape(M, N, nh, dh)
+        va, vb = rows0[..., nh:].reshape(M, N, nh, dh), rows1[..., nh:].reshape(M, N, nh, dh)
         z = w[..., 0:1] * va + w[..., 1:2] * vb + w[..., 2:3] * v2[:, None]    # [M, N, h, dh]
         r = x2[:, None] + z.reshape(M, N, d) @ P["W_O"]                       # [M, N, d]
         r = r + F.gelu(ln(r) @ P["W_in"]) @ P["W_out"]
@@ -200,16 +208,17 @@ class Transformer:
         x1 = P["W_E"] + P["W_pos"][:, 1:2]                                     # [M, p, d]  b at pos 1
         qkv0 = torch.baddbmm(P["b_qkv"][:, None], x0, P["W_qkv"])              # [M, p, 3d]
         qkv1 = torch.baddbmm(P["b_qkv"][:, None], x1, P["W_qkv"])
-        a, b = x[..., 0], x[..., 1]
-        N = a.shape[1]
-        q = _rows(qkv1[..., :d].contiguous(), b).reshape(M, N, nh, dh)
-        ka = _rows(qkv0[..., d:2 * d].contiguous(), a).reshape(M, N, nh, dh)
-        kb = _rows(qkv1[..., d:2 * d].contiguous(), b).reshape(M, N, nh, dh)
-        va = _rows(qkv0[..., 2 * d:].contiguous(), a).reshape(M, N, nh, dh)
-        vb = _rows(qkv1[..., 2 * d:].contiguous(), b).reshape(M, N, nh, dh)
+        # one gather per position: row a of [qkv0], row b of [qkv1 | x1] (q, k, v and the residual are views)
+        a, b = _flat_index(x[..., 0], p), _flat_index(x[..., 1], p)           # [M·N] rows of the flat tables
+        N = x.shape[1]
+        rows0 = qkv0.reshape(M * p, 3 * d).index_select(0, a).reshape(M, N, 3 * d)
+        rows1 = torch.cat([qkv1, x1], -1).reshape(M * p, 4 * d).index_select(0, b).reshape(M, N, 4 * d)
+        q = rows1[..., :d].reshape(M, N, nh, dh)
+        ka, kb = rows0[..., d:2 * d].reshape(M, N, nh, dh), rows1[..., d:2 * d].reshape(M, N, nh, dh)
+        va, vb = rows0[..., 2 * d:].reshape(M, N, nh, dh), rows1[..., 2 * d:3 * d].reshape(M, N, nh, dh)
         w = torch.stack([(q * ka).sum(-1), (q * kb).sum(-1)], -1).mul(dh ** -0.5).softmax(-1)  # [M, N, h, 2]
         z = (w[..., 0:1] * va + w[..., 1:2] * vb).reshape(M, N, d)
-        r = ln(_rows(x1, b) + torch.baddbmm(P["b_o"][:, None], z, P["W_o"]), "ln1")
+        r = ln(rows1[..., 3 * d:] + torch.baddbmm(P["b_o"][:, None], z, P["W_o"]), "ln1")
         f = torch.baddbmm(P["b_2"][:, None], F.gelu(torch.baddbmm(P["b_1"][:, None], r, P["W_1"])), P["W_2"])
         r = ln(ln(r + f, "ln2"), "lnf")
         return torch.baddbmm(P["b_h"][:, None], r, P["W_h"])                   # [M, N, p]

@@ -1,7 +1,45 @@
 """Optimisers over members: per-member lr and λ, decoupled decay on the model's decay tensors only."""
 from __future__ import annotations
 
+import math
+
 import torch
+
+
+class Flat:
+    """A batch's tensors as views of one [M, T] buffer, the decayed ones first, so that the optimiser updates
+    two slices ("decay", "rest") instead of one tensor at a time. Per element the update is the same sequence of
+    operations, so the trajectory is bitwise the one of the per-tensor update (tests/test_train.py); what it
+    saves is the per-operation overhead, most of a small model's update (measured in benchmarks/bench_trainer.py).
+    """
+
+    def __init__(self, params: dict, decay_names):
+        decay = set(decay_names)
+        self.order = list(params)                                    # the caller's order of names
+        packed = [k for k in params if k in decay] + [k for k in params if k not in decay]
+        self.shapes = {k: tuple(params[k].shape[1:]) for k in params}
+        sizes = {k: math.prod(self.shapes[k]) for k in params}
+        self.offsets, o = {}, 0
+        for k in packed:
+            self.offsets[k] = (o, o + sizes[k])
+            o += sizes[k]
+        self.packed, self.n_decay = packed, sum(sizes[k] for k in packed if k in decay)
+
+    def pack(self, tensors: dict) -> torch.Tensor:
+        """One [M, T] tensor of `tensors` (name -> [M, ...]) in this layout."""
+        M = next(iter(tensors.values())).shape[0]
+        return torch.cat([tensors[k].reshape(M, -1) for k in self.packed], 1)
+
+    def views(self, buf: torch.Tensor, requires_grad: bool = False) -> dict:
+        """name -> [M, ...] view of `buf` (leaves for autograd where `requires_grad`: `buf` itself needs none)."""
+        M = buf.shape[0]
+        out = {k: buf[:, slice(*self.offsets[k])].view((M,) + self.shapes[k]) for k in self.order}
+        return {k: v.requires_grad_() for k, v in out.items()} if requires_grad else out
+
+    def parts(self, buf: torch.Tensor) -> dict:
+        """The decayed and undecayed slices of `buf`, as the optimiser's tensors ("decay", "rest")."""
+        out = {"decay": buf[:, :self.n_decay], "rest": buf[:, self.n_decay:]}
+        return {k: v for k, v in out.items() if v.shape[1]}
 
 
 def _per_member(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

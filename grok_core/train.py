@@ -22,9 +22,11 @@ from .tasks import make_split
 
 class BatchTrainer:
     """Train `specs` (one shape_key) as one program. `on_done(record)` is called as each member finishes;
-    `on_steps(n)` with the number of member-steps done since the last call."""
+    `on_steps(n)` with the number of member-steps done since the last call. `engine` "eager" trains with the
+    autograd step even where the fused one could run (None: the fused step where it can, `grok_core.fused`)."""
 
-    def __init__(self, specs: list[RunSpec], device: str | torch.device = "cpu", on_done=None, on_steps=None):
+    def __init__(self, specs: list[RunSpec], device: str | torch.device = "cpu", on_done=None, on_steps=None,
+                 engine: str | None = None):
         if not specs:
             raise ValueError("specs=[] is not allowed: at least one RunSpec")
         keys = {s.shape_key() + (s.beta1, s.beta2, s.eps) for s in specs}
@@ -36,12 +38,16 @@ class BatchTrainer:
         self.on_steps = on_steps or (lambda n: None)
         self.model = models.build(specs[0])
         self.clamp_names = models.clamp_names(self.model, specs[0].clamp_group)
+        if engine not in (None, *fused.ENGINES):
+            raise ValueError(f"engine={engine!r} is not allowed: None (the fastest available) or one of {fused.ENGINES}")
         self.engine = "eager"
-        if fused.eligible(specs[0], self.device):
+        if engine != "eager" and fused.eligible(specs[0], self.device):
             if fused.load() is not None:
                 self.engine = "fused"
             else:
                 fused.tell_once()
+        if engine == "fused" and self.engine != "fused":
+            raise ValueError(f"engine='fused' is not available for this batch: {fused.unavailable() or 'not eligible'}")
 
     # ------------------------------------------------------------------ set-up
     def _setup(self):
@@ -50,7 +56,14 @@ class BatchTrainer:
         for s in specs:
             g = torch.Generator().manual_seed(s.init_seed())
             per.append((self.model.init(g), make_split(s)))
-        self.P = {k: torch.stack([pp[k] for pp, _ in per]).to(dev).requires_grad_() for k in per[0][0]}
+        stacked = {k: torch.stack([pp[k] for pp, _ in per]).to(dev) for k in per[0][0]}   # name -> [M, ...]
+        if self.engine == "fused":                     # the C kernels take each tensor contiguous
+            self.layout, self.flat = None, None
+            self.P = {k: v.requires_grad_() for k, v in stacked.items()}
+        else:                                          # the eager step: every tensor a view of one buffer
+            self.layout = optim.Flat(stacked, self.model.decay_names)
+            self.flat = self.layout.pack(stacked)                            # [M, T]
+            self.P = self.layout.views(self.flat, requires_grad=True)
         self.train_x = torch.stack([sp.train_x for _, sp in per]).to(dev)     # [M, N, 2] or [M, N, n]
         self.train_y = torch.stack([sp.train_y for _, sp in per]).to(dev)     # [M, N]
         self.test_x = torch.stack([sp.test_x for _, sp in per]).to(dev)
@@ -61,8 +74,12 @@ class BatchTrainer:
         self.target = torch.tensor([s.clamp_target or 1.0 for s in specs], **f32)
         self.factor = torch.tensor([s.clamp_factor for s in specs], **f32)   # 0: set the norm to `target`
         s0 = specs[0]
-        self.opt = optim.build(s0.optimizer, self.P, self.lr, self.wd, self.model.decay_names,
-                               s0.beta1, s0.beta2, s0.eps)
+        if self.layout is None:
+            self.opt = optim.build(s0.optimizer, self.P, self.lr, self.wd, self.model.decay_names,
+                                   s0.beta1, s0.beta2, s0.eps)
+        else:
+            self.opt = optim.build(s0.optimizer, self.layout.parts(self.flat), self.lr, self.wd, ("decay",),
+                                   s0.beta1, s0.beta2, s0.eps)
         self.idx = list(range(len(specs)))                                    # batch slot -> spec index
         at_init = torch.tensor([s.clamp_mode == "once" and s.t_int == 0 for s in specs], device=dev)
         self._clamp(at_init)                                                  # a one-shot at step 0: the init
@@ -108,12 +125,17 @@ class BatchTrainer:
 
     def _train_step(self, step: int):
         x, y = self._batch()
+        self._train_step_on(x, y, step)
+
+    def _train_step_on(self, x, y, step: int):
+        """One optimiser step on the batch (x, y), then the clamp where it is active."""
         if self.engine == "fused":
             fused.step(self.P, self.opt, x, y, self.specs[0].d_embed)
         else:
             loss = self._loss(x, y)
             grads = torch.autograd.grad(loss.sum(), list(self.P.values()))
-            self.opt.step(self.P, dict(zip(self.P, grads)))
+            g = self.layout.pack(dict(zip(self.P, grads)))                   # [M, T]
+            self.opt.step(self.layout.parts(self.flat), self.layout.parts(g))
         modes = [self.specs[i].clamp_mode for i in self.idx]
         if any(m != "none" for m in modes):
             active = torch.tensor([(m == "hold" and step >= self.specs[i].t_int) or
@@ -199,7 +221,11 @@ class BatchTrainer:
             self.idx = []
             return
         kt = torch.tensor(keep, device=self.device)
-        self.P = {k: v.detach()[kt].requires_grad_() for k, v in self.P.items()}
+        if self.layout is None:
+            self.P = {k: v.detach()[kt].requires_grad_() for k, v in self.P.items()}
+        else:
+            self.flat = self.flat[kt]
+            self.P = self.layout.views(self.flat, requires_grad=True)
         self.opt.select(kt)
         self.target, self.factor = self.target[kt], self.factor[kt]
         self.train_x, self.train_y = self.train_x[kt], self.train_y[kt]
