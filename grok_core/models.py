@@ -141,11 +141,12 @@ class Attention:
         # one gather per position: row a of [s0 | v0], row b of [s1 | v1]
         a, b = _flat_index(x[..., 0], p), _flat_index(x[..., 1], p)           # [M·N] rows of the flat tables
         N = x.shape[1]
-        rows0 = torch.cat([s0, v0.reshape(M, p, d)], -1).reshape(M * p, nh + d).index_select(0, a).reshape(M, N, nh + d)
-        rows1 = torch.cat([s1, v1.reshape(M, p, d)], -1).reshape(M * p, nh + d).index_select(0, b).reshape(M, N, nh + d)
-        S = torch.stack([rows0[..., :nh], rows1[..., :nh], s2[:, None].expand(M, N, nh)], -1)  # [M, N, h, 3]
-        w = S.softmax(-1)
-        va, vb = rows0[..., nh:].reshape(M, N, nh, dh), rows1[..., nh:].reshape(M, N, nh, dh)
+        sa, va = torch.cat([s0, v0.reshape(M, p, d)], -1).reshape(M * p, nh + d).index_select(0, a).reshape(
+            M, N, nh + d).split((nh, d), -1)
+        sb, vb = torch.cat([s1, v1.reshape(M, p, d)], -1).reshape(M * p, nh + d).index_select(0, b).reshape(
+            M, N, nh + d).split((nh, d), -1)
+        w = torch.stack([sa, sb, s2[:, None].expand(M, N, nh)], -1).softmax(-1)  # [M, N, h, 3]
+        va, vb = va.reshape(M, N, nh, dh), vb.reshape(M, N, nh, dh)
         z = w[..., 0:1] * va + w[..., 1:2] * vb + w[..., 2:3] * v2[:, None]    # [M, N, h, dh]
         r = x2[:, None] + z.reshape(M, N, d) @ P["W_O"]                       # [M, N, d]
         r = r + F.gelu(ln(r) @ P["W_in"]) @ P["W_out"]
@@ -211,14 +212,13 @@ class Transformer:
         # one gather per position: row a of [qkv0], row b of [qkv1 | x1] (q, k, v and the residual are views)
         a, b = _flat_index(x[..., 0], p), _flat_index(x[..., 1], p)           # [M·N] rows of the flat tables
         N = x.shape[1]
-        rows0 = qkv0.reshape(M * p, 3 * d).index_select(0, a).reshape(M, N, 3 * d)
-        rows1 = torch.cat([qkv1, x1], -1).reshape(M * p, 4 * d).index_select(0, b).reshape(M, N, 4 * d)
-        q = rows1[..., :d].reshape(M, N, nh, dh)
-        ka, kb = rows0[..., d:2 * d].reshape(M, N, nh, dh), rows1[..., d:2 * d].reshape(M, N, nh, dh)
-        va, vb = rows0[..., 2 * d:].reshape(M, N, nh, dh), rows1[..., 2 * d:3 * d].reshape(M, N, nh, dh)
+        # (split, not slices: its backward is one concatenation, where each slice's would fill a zero tensor)
+        _, ka, va = qkv0.reshape(M * p, 3 * d).index_select(0, a).reshape(M, N, 3 * d).split(d, -1)
+        q, kb, vb, xb = torch.cat([qkv1, x1], -1).reshape(M * p, 4 * d).index_select(0, b).reshape(M, N, 4 * d).split(d, -1)
+        q, ka, kb, va, vb = (t.reshape(M, N, nh, dh) for t in (q, ka, kb, va, vb))
         w = torch.stack([(q * ka).sum(-1), (q * kb).sum(-1)], -1).mul(dh ** -0.5).softmax(-1)  # [M, N, h, 2]
         z = (w[..., 0:1] * va + w[..., 1:2] * vb).reshape(M, N, d)
-        r = ln(rows1[..., 3 * d:] + torch.baddbmm(P["b_o"][:, None], z, P["W_o"]), "ln1")
+        r = ln(xb + torch.baddbmm(P["b_o"][:, None], z, P["W_o"]), "ln1")
         f = torch.baddbmm(P["b_2"][:, None], F.gelu(torch.baddbmm(P["b_1"][:, None], r, P["W_1"])), P["W_2"])
         r = ln(ln(r + f, "ln2"), "lnf")
         return torch.baddbmm(P["b_h"][:, None], r, P["W_h"])                   # [M, N, p]
