@@ -8,7 +8,9 @@ Prints model-steps per second and seconds-to-result for a 16-seed cell, side by 
       only, two 1-thread worker processes.
   (c′) grok_core's fused CPU step (grok_core/fused.py), fp32;  (c″) the same with bf16 matmuls (oneDNN).
 The one-thread block compares (a), (c), (c′) and (c″) per model-step, each on one thread, (c) with 4 members,
-side by side in one run. (c)'s seconds-to-result is measured end to end. (a)'s and (b)'s are their measured per-step times multiplied
+side by side in one run; then paper 2's transformer and paper 1's attention model: a plain one-model loop
+beside the engine's eager step (1 and 4 members) and the ceiling of any exact fp32 step: the same matmuls
+timed alone. (c)'s seconds-to-result is measured end to end. (a)'s and (b)'s are their measured per-step times multiplied
 by the steps they would need for the same cell: (a) each seed to its own T_grok, evaluated every 200 steps;
 (b) all seeds to the cell's largest T_grok (a fixed budget chosen with hindsight, its best case).
 
@@ -125,7 +127,7 @@ def batched_step_time(specs, steps, device):
 def engine_step_time(specs, steps, step_fn, bf16=False):
     """Seconds per model-step of one BatchTrainer batch stepped by `step_fn(trainer, step)` on one thread."""
     torch.set_num_threads(1)
-    tr = BatchTrainer(specs)
+    tr = BatchTrainer(specs, engine="eager" if step_fn is _eager else None)
     tr._setup()
     prec = torch.backends.mkldnn.matmul.fp32_precision
     torch.backends.mkldnn.matmul.fp32_precision = "bf16" if bf16 else prec
@@ -141,10 +143,7 @@ def engine_step_time(specs, steps, step_fn, bf16=False):
 
 
 def _eager(tr, s):
-    x, y = tr._batch()
-    loss = tr._loss(x, y)
-    grads = torch.autograd.grad(loss.sum(), list(tr.P.values()))
-    tr.opt.step(tr.P, dict(zip(tr.P, grads)))
+    tr._train_step(s)
 
 
 def _fused(tr, s):
@@ -176,6 +175,125 @@ def one_thread_block(specs, steps, dev):
               f"{100 * flops_per_member_step(n_train) / t / 1e9 / peak1:3.0f} % of the matmul peak")
 
 
+# ---------------------------------------------------------------- paper 2's transformer, paper 1's attention model
+class PlainTransformer(nn.Module):
+    """Paper 2's model as a reader would write it: nn.TransformerEncoderLayer (post-LN, GELU) over both positions
+    of [a, b], a final LayerNorm and a linear head read at the last position."""
+
+    def __init__(self, s):
+        super().__init__()
+        self.E, self.pos = nn.Embedding(s.p, s.d_embed), nn.Parameter(torch.randn(2, s.d_embed))
+        self.layer = nn.TransformerEncoderLayer(s.d_embed, s.heads, s.hidden, dropout=0.0, activation="gelu",
+                                                batch_first=True)
+        self.ln, self.head = nn.LayerNorm(s.d_embed), nn.Linear(s.d_embed, s.p)
+
+    def forward(self, x):
+        return self.head(self.ln(self.layer(self.E(x) + self.pos))[:, -1])
+
+
+class PlainAttention(nn.Module):
+    """Paper 1's one-layer attention model (no LayerNorm, no biases) as a reader would write it: every one of the
+    three positions [a, b, =] through attention and the MLP, read out at the last."""
+
+    def __init__(self, s):
+        super().__init__()
+        d, V = s.d_embed, s.p + 1
+        self.E, self.pos = nn.Embedding(V, d), nn.Parameter(torch.randn(3, d) * s.pos_init * d ** -0.5)
+        self.attn = nn.MultiheadAttention(d, s.heads, bias=False, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(d, s.hidden, bias=False), nn.GELU(), nn.Linear(s.hidden, d, bias=False))
+        self.U = nn.Linear(d, V if s.readout_eq else s.p, bias=False)
+        self.eq = s.p
+
+    def forward(self, x):
+        t = torch.cat([x, torch.full_like(x[:, :1], self.eq)], 1)              # [N, 3]
+        r = self.E(t) + self.pos
+        r = r + self.attn(r, r, r, need_weights=False)[0]
+        r = r + self.mlp(r)
+        return self.U(r[:, -1])
+
+
+def plain_long_step_time(spec, steps):
+    """Seconds per step of one model of `spec` in a plain loop (torch.optim.AdamW, decay on every tensor)."""
+    torch.manual_seed(spec.seed)
+    model = (PlainTransformer if spec.model == "transformer" else PlainAttention)(spec)
+    opt = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=spec.wd)
+    sp = make_split(spec)
+    g = torch.Generator().manual_seed(0)
+
+    def step():
+        ix = torch.randint(len(sp.train_y), (spec.batch_size,), generator=g) if spec.batch_size else slice(None)
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(sp.train_x[ix]), sp.train_y[ix]).backward()
+        opt.step()
+    for _ in range(3):
+        step()
+    t = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - t) / steps
+
+
+def long_matmuls(spec) -> list[tuple]:
+    """(rows, inner, cols) of each matmul in the engine's forward for the transformer or the attention model;
+    the backward does two more products of the same size per matmul."""
+    p, d, H = spec.p, spec.d_embed, spec.hidden
+    n = spec.batch_size or int(round(spec.frac * p * p))
+    if spec.model == "transformer":      # q/k/v tables on p rows at two positions, W_o, the feed-forward, the head
+        return [(p, d, 3 * d)] * 2 + [(n, d, d), (n, d, H), (n, H, d), (n, d, p)]
+    # k and v tables on p rows at two positions, q/k/v of '=', W_O, the MLP, the unembedding
+    return [(p, d, d)] * 4 + [(1, d, d)] * 3 + [(n, d, d), (n, d, H), (n, H, d), (n, d, p + spec.readout_eq)]
+
+
+def long_flops(spec) -> float:
+    """Matmul FLOPs per model-step of the engine's step: the work no exact fp32 step can avoid."""
+    return sum(3 * 2 * n * k * m for n, k, m in long_matmuls(spec))
+
+
+def matmuls_alone_time(spec, members=4, reps=10) -> float:
+    """Seconds per model-step of the engine's matmuls alone (forward, dX and dW of each, batched over `members`),
+    on this thread: the step's time if everything between the matmuls cost nothing."""
+    ops = []
+    for n, k, m in long_matmuls(spec):
+        X, W, dY = torch.randn(members, n, k), torch.randn(members, k, m), torch.randn(members, n, m)
+        ops += [lambda X=X, W=W: torch.bmm(X, W), lambda dY=dY, W=W: torch.bmm(dY, W.transpose(1, 2)),
+                lambda X=X, dY=dY: torch.bmm(X.transpose(1, 2), dY)]
+    for op in ops:
+        op()
+    t = time.perf_counter()
+    for _ in range(reps):
+        for op in ops:
+            op()
+    return (time.perf_counter() - t) / reps / members
+
+
+def long_models_block(steps, peak1):
+    """Paper 2's transformer (p = 97) and paper 1's attention model (p = 59), per model-step on one thread: a
+    plain one-model loop beside the engine's eager step with 1 and 4 members, and the step's matmuls alone (the
+    ceiling of any exact fp32 step), each timed three times interleaved (median)."""
+    from grok_core.studies import ln_ablation, log_law
+    models = {"paper 2's transformer, p 97, batch 512": log_law.transformer(log_law.PRESETS["book"], 97, 1e-3, 60_000),
+              "paper 1's attention model, p 59, full batch": ln_ablation.PRESETS["book"].attn_auth()}
+    torch.set_num_threads(1)
+    print("one thread, per model-step (median of 3 interleaved timings):")
+    for name, spec in models.items():
+        specs = [spec.replace(seed=s) for s in range(4)]
+        n = max(6, steps // 4)
+        rows = {"plain loop, 1 model": [], "engine, eager step, 1 member": [], "engine, eager step, 4 members": [],
+                "its matmuls alone, 4 members": []}
+        for _ in range(3):
+            rows["plain loop, 1 model"].append(plain_long_step_time(spec, n))
+            rows["engine, eager step, 1 member"].append(engine_step_time(specs[:1], n, _eager))
+            rows["engine, eager step, 4 members"].append(engine_step_time(specs, n, _eager))
+            rows["its matmuls alone, 4 members"].append(matmuls_alone_time(spec))
+        a = float(np.median(rows["plain loop, 1 model"]))
+        t4 = float(np.median(rows["engine, eager step, 4 members"]))
+        print(f"  {name}: {long_flops(spec) / 1e6:.0f} MFLOP of matmuls per model-step")
+        for row, ts in rows.items():
+            t = float(np.median(ts))
+            print(f"    {row:32s} {1 / t:6.0f} model-steps/s  {a / t:4.2f}x plain  {t4 / t:4.2f}x the engine  "
+                  f"{100 * long_flops(spec) / t / 1e9 / peak1:3.0f} % of the matmul peak")
+
+
 def flops_per_member_step(n_train):
     """Matmul FLOPs of (c)'s factorised step: E·W1 halves (fwd 2, bwd 4 products of p x d x H), readout (fwd 1,
     bwd 2 products of N x H x p)."""
@@ -198,6 +316,7 @@ def main():
     print(f"fp32 matmul peak (1024^3): {peak1:.0f} GFLOP/s on 1 thread, {peakc:.0f} on {cores}")
     if dev == "cpu":
         one_thread_block(specs, args.steps, dev)
+        long_models_block(args.steps, peak1)
         if args.only_step:
             return
 
