@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 
@@ -86,8 +87,10 @@ def connect(scheduler: str | None, cluster: str | None):
             raise ValueError(f"--cluster={cluster!r} is not allowed: local:N with N >= 1 worker processes")
         return Client(LocalCluster(n_workers=int(m.group(1)), threads_per_worker=1, processes=True,
                                    dashboard_address=None))
+    # how long to wait for the scheduler: Dask's own connect timeout where it is set in the environment, else 10 s
+    timeout = os.environ.get("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "10s")
     try:
-        return Client(scheduler, timeout="10s")
+        return Client(scheduler, timeout=timeout)
     except OSError as e:
         raise ValueError(f"--scheduler={scheduler!r}: no Dask scheduler answered ({e})") from e
 

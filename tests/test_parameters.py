@@ -101,6 +101,19 @@ def test_every_page_parameter_is_a_preset_field_and_every_field_a_page_parameter
         assert names == list(studies.PAGE) + fields, page
 
 
+@pytest.mark.parametrize("chapter", sorted(set(studies.PAGES.values())))
+def test_papermill_reads_every_line_of_a_parameters_cell(chapter):
+    """papermill reads a parameters cell line by line and skips, with a warning ('Unable to parse line'), a line
+    with a second '=' (a comment saying 'T = a/λ + b' was one): then that parameter has no help and no type in
+    `papermill --help-notebook`. Every generated line assigns one name and has no other '='."""
+    from papermill.translators import PythonTranslator
+    cell = studies.parameters_cell(chapter)
+    bad = [line for line in cell.splitlines() if not line.startswith("#") and line.count("=") != 1]
+    assert not bad, bad
+    names = [p.name for p in PythonTranslator.inspect({"source": cell})]
+    assert names == list(studies.PAGE) + [f["name"] for f in studies.fields(studies.load(chapter))]
+
+
 @pytest.mark.parametrize("chapter, key, value", [("critical_norm", "wd", 0), ("pinned_norm", "t_int", 0),
                                                  ("log_law", "seeds_sgd", 3), ("ln_ablation", "attn_seeds", 2)])
 def test_a_page_parameter_means_what_the_same_set_key_means(chapter, key, value):

@@ -50,7 +50,7 @@ class LogLaw:
     seeds: int = 10
     seeds_sgd: int = 5                        # seeds per SGD-vs-AdamW cell
     wds: tuple = (0.001, 0.01, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0)
-    fit_wds: tuple = (0.1, 1.0)               # λ range of paper 2's T = a/λ + b fit
+    fit_wds: tuple = (0.1, 1.0)               # λ range of paper 2's fit of T_grok against 1/λ
     lrs: tuple = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3)
     eta_seeds: int = 5
     eta_budget: tuple = (1e5 * 1e-3, 200_000) # paper 2's budget rule (a, b): min(a/η, b) steps
