@@ -55,7 +55,7 @@ html: $(STAMP) $(MATHJAX)
 # the book is built first, so that the browser check (tests/test_browser.py) reads this build
 test: $(STAMP) $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
-	$(VENV)/bin/pytest -q -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with nbval.cfg tests book
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --nbval --nbval-current-env --nbval-sanitize-with nbval.cfg tests book
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_trainer.py

@@ -8,6 +8,19 @@ import torch
 _cores = max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 torch.set_num_threads(int(os.environ.get("GROK_THREADS", min(2, _cores))))
 
+# The slowest test files, slowest first (pytest --durations on the 2-core machine): `make test` has pytest-xdist
+# hand out whole files in collection order (--dist loadfile --no-loadscope-reorder), so these start at once
+# instead of one of them being left to run alone at the end.
+SLOWEST_FIRST = ("tests/test_readme.py", "tests/test_templates_paper1.py", "tests/test_templates_one_law.py",
+                 "tests/test_templates_log_law.py", "tests/test_browser.py", "tests/test_notebooks.py",
+                 "tests/test_dask.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of SLOWEST_FIRST first; every file keeps its own order (nbval runs a page's cells in order)."""
+    rank = {f: i for i, f in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
 
 @pytest.fixture
 def tiny():

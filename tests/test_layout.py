@@ -67,3 +67,9 @@ def test_importing_the_package_changes_no_global_state():
             "assert dict(os.environ) == env; "
             "assert dict(matplotlib.rcParams) == rc, 'plots styled matplotlib on import'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_the_slowest_first_order_names_test_files_that_exist():
+    """tests/conftest.py puts these files first for pytest-xdist; a renamed file would silently drop out."""
+    from conftest import SLOWEST_FIRST
+    assert all((ROOT / f).is_file() for f in SLOWEST_FIRST), [f for f in SLOWEST_FIRST if not (ROOT / f).is_file()]
