@@ -19,11 +19,6 @@ def _held(specs, model=None):
 
 # each chapter's quick preset at a grid other than its own, and what the stored runs must then show
 GRIDS = {
-    "00_quickstart.ipynb": (dict(p=29), lambda specs: {s["p"] for s in specs} == {29}),
-    "01_critical_norm.ipynb": (dict(moduli=[23, 31]), lambda specs: {23, 31} <= {s["p"] for s in specs}
-                               and 29 not in {s["p"] for s in specs}),
-    "02_pinned_norm.ipynb": (dict(dense_rhos=[0.95, 1.05], moduli=[23]),
-                             lambda specs: {0.95, 1.05} <= _held(specs) and {s["p"] for s in specs} == {23}),
     "03_layernorm_ablation.ipynb": (dict(rhos=[0.95]), lambda specs: _held(specs, "mlp") == {0.95} and any(
         s["model"] == "attn" and s["rho"] == 1.1 and s["max_steps"] == 4000 for s in specs)),   # the longer budget
     "03b_sparse_parity.ipynb": (dict(rhos=[0.95]), lambda specs: _held(specs) == {0.95}),

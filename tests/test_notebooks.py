@@ -15,12 +15,21 @@ PAGES = sorted((ROOT / "book").glob("[0-9]*.ipynb"))
 
 
 def test_every_chapter_template_is_tested_at_a_non_default_grid():
-    """Each template (and draft) is run by one of tests/test_templates_*.py, at a grid of its own in GRIDS."""
+    """Each template (and draft) is run at a grid of its own: by one of tests/test_templates_*.py (its grid in
+    GRIDS), or by a README command that sets one (tests/test_readme.py checks what it trains)."""
     import template_runs
-    tested = set()
+    import test_readme
+    by_files = set()
     for f in sorted(ROOT.glob("tests/test_templates_*.py")):
-        tested |= set(re.findall(r"\"(\d\w*\.ipynb)\"", f.read_text()))
-    assert {p.name for p in TEMPLATES + DRAFTS} <= tested and {p.name for p in TEMPLATES} <= set(template_runs.GRIDS)
+        by_files |= set(re.findall(r"\"(\d\w*\.ipynb)\"", f.read_text()))
+    assert by_files <= set(template_runs.GRIDS)
+    from grok_core.studies import PAGE
+
+    def sets_a_field(args):                 # `-p NAME value` with NAME a preset field (not preset, workers, ...)
+        return any(a == "-p" and b not in PAGE for a, b in zip(args, args[1:]))
+    by_readme = {Path(a).name for c in test_readme.readme_commands() if "papermill" in c and sets_a_field(c.split())
+                 for a in c.split() if a.startswith("notebooks/")}
+    assert {p.name for p in TEMPLATES + DRAFTS} <= by_files | by_readme
 
 
 def test_every_template_has_a_page():

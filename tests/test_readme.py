@@ -75,9 +75,36 @@ def test_make_targets_of_the_readme_exist():
         assert out.returncode == 0, out.stderr
 
 
+def chapter_of(args: list[str]):
+    """(chapter module, its -p parameters) where `args` run a chapter's template under papermill, else None."""
+    from grok_core import studies
+    page = next((Path(a).name for a in args if a.endswith(".ipynb") and "notebooks/" in a), None)
+    if page not in studies.PAGES:
+        return None
+    params = {args[i + 1]: args[i + 2] for i, a in enumerate(args[:-2]) if a == "-p"}
+    return studies.load(studies.PAGES[page]), params
+
+
+def trained_its_plan(chapter, before: set, store) -> None:
+    """A chapter command trained exactly what its staged plan lists at the command's parameters (read by the
+    same typed check as papermill's -p): every planned run is stored, and every run it added is planned. So a
+    page given another grid trains that grid, and `python -m grok_core run` with the same --set would have
+    trained the same runs."""
+    from grok_core import studies
+    module, params = chapter
+    sets = {k: v for k, v in params.items() if k not in studies.PAGE}
+    planned = studies.run(module, studies.configure(module, params.get("preset", "book"), sets), store,
+                          train=False, progress=False)
+    after = set(store.ids())
+    assert planned <= after, f"{len(planned - after)} planned runs are not stored"
+    assert after - before <= planned, f"{len(after - before - planned)} runs trained that the plan does not list"
+
+
 def test_every_readme_command_runs(tmp_path):
     """In README order, on one scratch store: each command exits 0, except the one naming a remote Dask
-    scheduler, which must fail in one line (there is none here)."""
+    scheduler, which must fail in one line (there is none here); a command that runs a chapter's page at its
+    own grid trains exactly that grid's plan."""
+    from grok_core.store import Store
     env = {**os.environ, "GROK_STORE": str(tmp_path / "store"), "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT),
            "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}   # the absent scheduler is given up on sooner
     committed = sorted((ROOT / "results" / "runs").glob("*/*.npz"))
@@ -91,9 +118,13 @@ def test_every_readme_command_runs(tmp_path):
             args = [str(ROOT / a) if a.startswith("notebooks/") else a for a in args]
         if "tools/train_elsewhere.py" in args:
             args[args.index("tools/train_elsewhere.py")] = str(ROOT / "tools" / "train_elsewhere.py")
+        store, chapter = Store(tmp_path / "store"), chapter_of(args)
+        before = set(store.ids())
         out = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
         if "--scheduler" in args:
             assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, (cmd, out.stderr[-500:])
             continue
         assert out.returncode == 0, (cmd, " ".join(args), out.stdout[-1000:], out.stderr[-2000:])
+        if chapter is not None:
+            trained_its_plan(chapter, before, store)
     assert sorted((ROOT / "results" / "runs").glob("*/*.npz")) == committed, "a README command wrote into results/"
