@@ -58,6 +58,20 @@ def test_member_matches_solo_run(tiny):
     assert batch[2]["summary"]["steps_run"] <= 60 < batch[0]["summary"]["steps_run"]
 
 
+def test_an_eager_member_matches_its_solo_run_after_another_leaves():
+    """The same for the eager step's one-buffer layout (optim.Flat): a transformer batch in which one member
+    leaves early; the others' moments and parameters must be re-sliced with the buffer, or their curves part from
+    their solo runs at once."""
+    base = RunSpec(model="transformer", p=13, d_embed=16, hidden=32, batch_size=32, lr=3e-3, max_steps=300,
+                   log="every", log_every=10)
+    specs = [base.replace(seed=0), base.replace(seed=1, max_steps=60),
+             base.replace(seed=2, lr=1e-3, clamp_mode="hold", clamp_target=25.0, rho=1.0, t_int=20)]
+    for spec, rec in zip(specs, train(specs)):
+        solo = train(spec)[0]
+        for k in ("train_loss", "test_acc", "weight_norm"):
+            np.testing.assert_allclose(rec["curves"][k], solo["curves"][k], rtol=1e-4, atol=1e-4)
+
+
 def test_clamp_holds_norm_after_t_int(tiny):
     target, t_int = 25.0, 40
     rec = train(tiny.replace(clamp_mode="hold", clamp_target=target, rho=1.0, t_int=t_int, max_steps=300))[0]
