@@ -72,12 +72,17 @@ def plain_step_time(spec, steps, device):
         opt.zero_grad(set_to_none=True)
         F.cross_entropy(model(x), y).backward()
         opt.step()
-    for _ in range(5):
+    return seconds_per_call(step, steps, warm=5), model, sp
+
+
+def seconds_per_call(step, steps, warm):
+    """Seconds per call of `step()` over `steps` calls, after `warm` untimed ones."""
+    for _ in range(warm):
         step()
     t = time.perf_counter()
     for _ in range(steps):
         step()
-    return (time.perf_counter() - t) / steps, model, sp
+    return (time.perf_counter() - t) / steps
 
 
 def plain_eval_time(model, sp, device):
@@ -225,12 +230,7 @@ def plain_long_step_time(spec, steps):
         opt.zero_grad(set_to_none=True)
         F.cross_entropy(model(sp.train_x[ix]), sp.train_y[ix]).backward()
         opt.step()
-    for _ in range(3):
-        step()
-    t = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return (time.perf_counter() - t) / steps
+    return seconds_per_call(step, steps, warm=3)
 
 
 def long_matmuls(spec) -> list[tuple]:
@@ -257,13 +257,11 @@ def matmuls_alone_time(spec, members=4, reps=10) -> float:
         X, W, dY = torch.randn(members, n, k), torch.randn(members, k, m), torch.randn(members, n, m)
         ops += [lambda X=X, W=W: torch.bmm(X, W), lambda dY=dY, W=W: torch.bmm(dY, W.transpose(1, 2)),
                 lambda X=X, dY=dY: torch.bmm(X.transpose(1, 2), dY)]
-    for op in ops:
-        op()
-    t = time.perf_counter()
-    for _ in range(reps):
+
+    def step():
         for op in ops:
             op()
-    return (time.perf_counter() - t) / reps / members
+    return seconds_per_call(step, reps, warm=1) / members
 
 
 def long_models_block(steps, peak1):

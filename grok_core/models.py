@@ -28,18 +28,22 @@ def _ln(x):
     return F.layer_norm(x, x.shape[-1:])
 
 
-def _rows(table, idx):
-    """table [M, V, D], idx [M, N] -> table[m, idx[m, n]] as [M, N, D]; index_select on a flat view (its
-    backward is one index_add)."""
-    M, V, D = table.shape
-    offs = (torch.arange(M, device=idx.device) * V)[:, None]
-    return table.reshape(M * V, D).index_select(0, (idx + offs).reshape(-1)).reshape(M, idx.shape[1], D)
-
-
 def _flat_index(idx, V):
     """idx [M, N] (rows of a [M, V, D] table) -> [M·N] rows of its flat [M·V, D] view."""
     M = idx.shape[0]
     return (idx + (torch.arange(M, device=idx.device) * V)[:, None]).reshape(-1)
+
+
+def _gather(table, flat):
+    """table [M, V, D], flat [M·N] from `_flat_index` -> the rows as [M, N, D]; index_select on a flat view (its
+    backward is one index_add)."""
+    M, V, D = table.shape
+    return table.reshape(M * V, D).index_select(0, flat).reshape(M, -1, D)
+
+
+def _rows(table, idx):
+    """table [M, V, D], idx [M, N] -> table[m, idx[m, n]] as [M, N, D]."""
+    return _gather(table, _flat_index(idx, table.shape[1]))
 
 
 class MLP:
@@ -141,10 +145,8 @@ class Attention:
         # one gather per position: row a of [s0 | v0], row b of [s1 | v1]
         a, b = _flat_index(x[..., 0], p), _flat_index(x[..., 1], p)           # [M·N] rows of the flat tables
         N = x.shape[1]
-        sa, va = torch.cat([s0, v0.reshape(M, p, d)], -1).reshape(M * p, nh + d).index_select(0, a).reshape(
-            M, N, nh + d).split((nh, d), -1)
-        sb, vb = torch.cat([s1, v1.reshape(M, p, d)], -1).reshape(M * p, nh + d).index_select(0, b).reshape(
-            M, N, nh + d).split((nh, d), -1)
+        sa, va = _gather(torch.cat([s0, v0.reshape(M, p, d)], -1), a).split((nh, d), -1)
+        sb, vb = _gather(torch.cat([s1, v1.reshape(M, p, d)], -1), b).split((nh, d), -1)
         w = torch.stack([sa, sb, s2[:, None].expand(M, N, nh)], -1).softmax(-1)  # [M, N, h, 3]
         va, vb = va.reshape(M, N, nh, dh), vb.reshape(M, N, nh, dh)
         z = w[..., 0:1] * va + w[..., 1:2] * vb + w[..., 2:3] * v2[:, None]    # [M, N, h, dh]
@@ -213,8 +215,8 @@ class Transformer:
         a, b = _flat_index(x[..., 0], p), _flat_index(x[..., 1], p)           # [M·N] rows of the flat tables
         N = x.shape[1]
         # (split, not slices: its backward is one concatenation, where each slice's would fill a zero tensor)
-        _, ka, va = qkv0.reshape(M * p, 3 * d).index_select(0, a).reshape(M, N, 3 * d).split(d, -1)
-        q, kb, vb, xb = torch.cat([qkv1, x1], -1).reshape(M * p, 4 * d).index_select(0, b).reshape(M, N, 4 * d).split(d, -1)
+        _, ka, va = _gather(qkv0, a).split(d, -1)
+        q, kb, vb, xb = _gather(torch.cat([qkv1, x1], -1), b).split(d, -1)
         q, ka, kb, va, vb = (t.reshape(M, N, nh, dh) for t in (q, ka, kb, va, vb))
         w = torch.stack([(q * ka).sum(-1), (q * kb).sum(-1)], -1).mul(dh ** -0.5).softmax(-1)  # [M, N, h, 2]
         z = (w[..., 0:1] * va + w[..., 1:2] * vb).reshape(M, N, d)

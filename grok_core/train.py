@@ -74,12 +74,10 @@ class BatchTrainer:
         self.target = torch.tensor([s.clamp_target or 1.0 for s in specs], **f32)
         self.factor = torch.tensor([s.clamp_factor for s in specs], **f32)   # 0: set the norm to `target`
         s0 = specs[0]
-        if self.layout is None:
-            self.opt = optim.build(s0.optimizer, self.P, self.lr, self.wd, self.model.decay_names,
-                                   s0.beta1, s0.beta2, s0.eps)
-        else:
-            self.opt = optim.build(s0.optimizer, self.layout.parts(self.flat), self.lr, self.wd, ("decay",),
-                                   s0.beta1, s0.beta2, s0.eps)
+        # the optimiser's tensors: each parameter (fused step), or the buffer's decayed and undecayed slices
+        tensors, decay = ((self.P, self.model.decay_names) if self.layout is None else
+                          (self.layout.parts(self.flat), ("decay",)))
+        self.opt = optim.build(s0.optimizer, tensors, self.lr, self.wd, decay, s0.beta1, s0.beta2, s0.eps)
         self.idx = list(range(len(specs)))                                    # batch slot -> spec index
         at_init = torch.tensor([s.clamp_mode == "once" and s.t_int == 0 for s in specs], device=dev)
         self._clamp(at_init)                                                  # a one-shot at step 0: the init

@@ -19,11 +19,11 @@ def test_every_chapter_template_is_tested_at_a_non_default_grid():
     GRIDS), or by a README command that sets one (tests/test_readme.py checks what it trains)."""
     import template_runs
     import test_readme
+    from grok_core.studies import PAGE
     by_files = set()
     for f in sorted(ROOT.glob("tests/test_templates_*.py")):
         by_files |= set(re.findall(r"\"(\d\w*\.ipynb)\"", f.read_text()))
     assert by_files <= set(template_runs.GRIDS)
-    from grok_core.studies import PAGE
 
     def sets_a_field(args):                 # `-p NAME value` with NAME a preset field (not preset, workers, ...)
         return any(a == "-p" and b not in PAGE for a, b in zip(args, args[1:]))
