@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from grok_core import studies
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 DRAFTS = sorted((ROOT / "notebooks" / "drafts").glob("[0-9]*.ipynb"))   # templates whose runs are not in yet
@@ -53,21 +55,29 @@ def runs_its_quick_preset_at_a_non_default_grid(template, tmp_path, monkeypatch,
         _nothing_predicted_is_planned_yet(grid, tmp_path / "store")
     papermill.execute_notebook(str(template), str(tmp_path / template.name), parameters={"preset": "quick", "workers": 1, **{k: str(v) if isinstance(v, list) else v for k, v in grid.items()}},
                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
-    from grok_core import studies
     from grok_core.store import Store
     store = Store(tmp_path / "store")
     specs = [r["spec"] for r in store.all()]
     assert specs, "the template stored no runs"
     assert check(specs), f"{template.name} did not train the grid {grid}"
-    if template.name in studies.PAGES:
-        # the page trained exactly its chapter's staged plan at these parameters: `python -m grok_core run` with
-        # the same --set would have trained the same runs, and after it the page trains nothing more
-        module = studies.load(studies.PAGES[template.name])
-        planned = studies.run(module, studies.configure(module, "quick", grid), store, train=False, progress=False)
-        assert set(store.ids()) == planned, (f"page trained {len(set(store.ids()) - planned)} runs its plan does not "
-                                             f"list; plan lists {len(planned - set(store.ids()))} the page left")
+    if template.name in studies.PAGES:           # after it, `python -m grok_core run` would train nothing more
+        trained_its_plan(studies.load(studies.PAGES[template.name]), {"preset": "quick", **grid},
+                         before=set(), store=store)
     if template.name == "05_one_law.ipynb":
         _chapter_5s_predictions_came_before_their_runs(grid, store)
+
+
+def trained_its_plan(module, params: dict, before: set, store) -> None:
+    """A chapter's page trained exactly what its staged plan lists at the page's parameters (`params`, read by the
+    same typed check as papermill's -p): every planned run is stored, and every run it added to the store (the
+    ids beyond `before`) is planned. So a page given another grid trains that grid, and `python -m grok_core run`
+    with the same --set would have trained the same runs."""
+    sets = {k: v for k, v in params.items() if k not in studies.PAGE}
+    planned = studies.run(module, studies.configure(module, params.get("preset", "book"), sets), store,
+                          train=False, progress=False)
+    after = set(store.ids())
+    assert planned <= after, f"{len(planned - after)} planned runs are not stored"
+    assert after - before <= planned, f"{len(after - before - planned)} runs trained that the plan does not list"
 
 
 def _nothing_predicted_is_planned_yet(grid, root):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from template_runs import trained_its_plan
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.executable).parent
 
@@ -85,21 +87,6 @@ def chapter_of(args: list[str]):
     return studies.load(studies.PAGES[page]), params
 
 
-def trained_its_plan(chapter, before: set, store) -> None:
-    """A chapter command trained exactly what its staged plan lists at the command's parameters (read by the
-    same typed check as papermill's -p): every planned run is stored, and every run it added is planned. So a
-    page given another grid trains that grid, and `python -m grok_core run` with the same --set would have
-    trained the same runs."""
-    from grok_core import studies
-    module, params = chapter
-    sets = {k: v for k, v in params.items() if k not in studies.PAGE}
-    planned = studies.run(module, studies.configure(module, params.get("preset", "book"), sets), store,
-                          train=False, progress=False)
-    after = set(store.ids())
-    assert planned <= after, f"{len(planned - after)} planned runs are not stored"
-    assert after - before <= planned, f"{len(after - before - planned)} runs trained that the plan does not list"
-
-
 def test_every_readme_command_runs(tmp_path):
     """In README order, on one scratch store: each command exits 0, except the one naming a remote Dask
     scheduler, which must fail in one line (there is none here); a command that runs a chapter's page at its
@@ -126,5 +113,5 @@ def test_every_readme_command_runs(tmp_path):
             continue
         assert out.returncode == 0, (cmd, " ".join(args), out.stdout[-1000:], out.stderr[-2000:])
         if chapter is not None:
-            trained_its_plan(chapter, before, store)
+            trained_its_plan(*chapter, before, store)
     assert sorted((ROOT / "results" / "runs").glob("*/*.npz")) == committed, "a README command wrote into results/"
