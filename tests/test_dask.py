@@ -38,8 +38,11 @@ def test_cluster_records_equal_the_local_pools(client, tmp_path):
 
 
 def test_a_killed_worker_loses_no_run_and_stores_none_twice(client, tmp_path):
+    """Each batch holds a short and a long run: the worker is killed once both short runs are stored, while its
+    long run trains; the scheduler reruns its batch elsewhere, and the store refuses the short run's second record."""
     store = Store(tmp_path / "store")
-    plan = specs(4, 60_000 if fused.unavailable() is None else 6000)   # several seconds a batch on either step
+    short, long = (1000, 10_000) if fused.unavailable() is None else (100, 1000)   # ~0.3 s and ~3 s on either step
+    plan = [s.replace(max_steps=n) for s, n in zip(specs(4, short), (short, long, short, long))]   # 2 batches
     writes = []
     real_put = store.put
 
@@ -55,7 +58,9 @@ def test_a_killed_worker_loses_no_run_and_stores_none_twice(client, tmp_path):
     at_kill = {}
 
     def kill_one():
-        time.sleep(3.0)                              # mid-batch: the runs take longer than this
+        deadline = time.time() + 120
+        while len(writes) < 2 and time.time() < deadline:     # both short runs stored: the long ones train on
+            time.sleep(0.02)
         at_kill.update(tasks=len(client.processing().get(victim, ())), written=len(writes))
         os.kill(victim_pid, signal.SIGKILL)
 
@@ -68,3 +73,6 @@ def test_a_killed_worker_loses_no_run_and_stores_none_twice(client, tmp_path):
     assert set(client.run(os.getpid).values()) != set(pids), "the kill should have landed (the nanny restarts it)"
     assert at_kill["tasks"] >= 1, "the killed worker held no batch: the test would not test a loss"
     assert at_kill["written"] < len(plan), "every run was stored before the kill"
+    refused = [rid for rid, ok in writes if not ok]
+    assert len(refused) == 1 and refused[0] in {s.run_id for s in plan[::2]}, \
+        "the rerun batch's short run, stored before the kill, should have been offered again and refused"
