@@ -11,8 +11,8 @@ torch.set_num_threads(int(os.environ.get("GROK_THREADS", min(2, _cores))))
 # The slowest test files, slowest first (pytest --durations on the 2-core machine): `make test` has pytest-xdist
 # hand out whole files in collection order (--dist loadfile --no-loadscope-reorder), so these start at once
 # instead of one of them being left to run alone at the end.
-SLOWEST_FIRST = ("tests/test_readme.py", "tests/test_templates_paper1.py", "tests/test_templates_one_law.py",
-                 "tests/test_templates_log_law.py", "tests/test_browser.py", "tests/test_notebooks.py",
+SLOWEST_FIRST = ("tests/test_readme.py", "tests/test_templates_paper2.py", "tests/test_templates_paper1.py",
+                 "tests/test_browser.py", "tests/test_notebooks.py",
                  "tests/test_dask.py")
 
 
@@ -27,21 +27,3 @@ def tiny():
     """A small modular-addition MLP spec that trains in well under a second per hundred steps."""
     from grok_core import RunSpec
     return RunSpec(p=23, frac=0.5, d_embed=32, hidden=64, lr=3e-3, wd=1.0, max_steps=300)
-
-
-@pytest.fixture(scope="session")
-def chapter5_reads(tmp_path_factory):
-    """A store holding what chapter 5's quick preset reads from chapters 1 and 4 (chapter 1's prediction first,
-    as `studies.run` writes it), trained once per test session: a test of chapter 5's runner copies it and trains
-    the rest, instead of each such test retraining the same runs."""
-    from grok_core import sweep
-    from grok_core.store import Store
-    from grok_core.studies import critical_norm, one_law as ol
-
-    cfg = ol.PRESETS["quick"]
-    store = Store(tmp_path_factory.mktemp("chapter5_reads"))
-    critical_norm.preregister(critical_norm.PRESETS[cfg.chapter1], store)
-    specs = [s for part in (ol.chapter1_runs(cfg, store), ol.chapter4_runs(cfg)) for v in part.values() for s in v]
-    assert specs, "chapter 5's quick preset reads no runs of chapters 1 and 4"
-    sweep.run(specs, store=store, progress=False)
-    return store.root

@@ -21,17 +21,26 @@ def test_bad_parameter_prints_one_error_line_and_exits_nonzero(tmp_path):
     assert not (tmp_path / "s").exists()                                     # nothing trained
 
 
-def test_sweep_list_summary_from_yaml(tmp_path):
+def test_sweep_list_summary_from_yaml(tmp_path, capsys):
+    """In this process (the exit codes and output are those of `python -m grok_core`, which calls `main`; the
+    test above runs it as a process)."""
+    from grok_core.cli import main
     grid = tmp_path / "g.yaml"
     grid.write_text("base: {p: 13, frac: 0.5, d_embed: 16, hidden: 32, lr: 3e-3, max_steps: 30}\n"
                     "grid: {seed: [0, 1], wd: [0.5, 1.0]}\n")
     store = str(tmp_path / "s")
-    assert cli("--store", store, "sweep", str(grid)).returncode == 0
-    assert "4 runs: 4 stored, 0 to train" in cli("--store", store, "sweep", str(grid), "--dry-run").stdout
-    assert "4 runs in" in cli("--store", store, "list").stdout
-    assert "censored" in cli("--store", store, "summary", "--by", "wd").stdout
-    r = cli("--store", store, "summary", "--by", "colour")
-    assert r.returncode == 2 and "--by" in r.stderr
+
+    def out(*args):
+        code = main(["--store", store, *args])
+        o = capsys.readouterr()
+        return code, o.out, o.err
+
+    assert out("sweep", str(grid))[0] == 0
+    assert "4 runs: 4 stored, 0 to train" in out("sweep", str(grid), "--dry-run")[1]
+    assert "4 runs in" in out("list")[1]
+    assert "censored" in out("summary", "--by", "wd")[1]
+    code, _, err = out("summary", "--by", "colour")
+    assert code == 2 and "--by" in err
 
 
 def test_plan_and_run_a_chapter_with_a_non_default_grid(tmp_path, capsys):

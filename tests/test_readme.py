@@ -1,6 +1,7 @@
 """Every command block of README.md runs, as a reader would type it, translated only to the quick preset, one
 seed, a scratch store and this machine (no GPU, no remote scheduler). A command added to the README without a
 rule here fails the first test, so the README cannot promise a command nobody ran."""
+import dataclasses
 import os
 import re
 import shlex
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from grok_core import studies
 from template_runs import trained_its_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,13 +50,19 @@ def quick(cmd: str) -> list[str] | None:
         else:
             args += ["--preset", "quick"]
     args = ["seeds=1" if a.startswith("seeds=") else a for a in args]
+    has_seeds = "seeds" in {f.name for f in dataclasses.fields(studies.preset_class(chapter))} \
+        if (chapter := chapter_named(args)) else False
+    if has_seeds and "papermill" in args[0] and "seeds" not in args:
+        args += ["-p", "seeds", "1"]
+    if has_seeds and "papermill" not in args[0] and not any(a.startswith("seeds=") for a in args):
+        args += ["--set", "seeds=1"]
     for i, a in enumerate(args[:-1]):
         if a in ("-p",) and args[i + 1] == "seeds":
             args[i + 2] = "1"
         if a == "--workers":
             args[i + 1] = "1"
         if a == "--minutes":
-            args[i + 1] = "0.25"     # the time limit's own path: what trained is exported, the command exits 0
+            args[i + 1] = "0.1"      # the time limit's own path: what trained is exported, the command exits 0
         if a == "--cwd":
             args[i + 1] = "."
     return args
@@ -77,9 +85,19 @@ def test_make_targets_of_the_readme_exist():
         assert out.returncode == 0, out.stderr
 
 
+def chapter_named(args: list[str]):
+    """The chapter module a command runs (a page under papermill, or `run` / `plan` / train_elsewhere.py), or None."""
+    page = next((Path(a).name for a in args if a.endswith(".ipynb") and "notebooks/" in a), None)
+    if page in studies.PAGES:
+        return studies.load(studies.PAGES[page])
+    for verb in ("run", "plan", "tools/train_elsewhere.py"):
+        if verb in args and args.index(verb) + 1 < len(args) and args[args.index(verb) + 1] in studies.MODULES:
+            return studies.load(args[args.index(verb) + 1])
+    return None
+
+
 def chapter_of(args: list[str]):
     """(chapter module, its -p parameters) where `args` run a chapter's template under papermill, else None."""
-    from grok_core import studies
     page = next((Path(a).name for a in args if a.endswith(".ipynb") and "notebooks/" in a), None)
     if page not in studies.PAGES:
         return None

@@ -9,5 +9,5 @@ TEMPLATES = named("03_layernorm_ablation.ipynb", "03b_sparse_parity.ipynb")
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
-def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path, monkeypatch, request):
-    runs_its_quick_preset_at_a_non_default_grid(template, tmp_path, monkeypatch, request)
+def test_template_runs_its_quick_preset_at_a_non_default_grid(template, tmp_path):
+    runs_its_quick_preset_at_a_non_default_grid(template, tmp_path)
