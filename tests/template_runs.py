@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from grok_core import studies
+from grok_core.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -46,7 +47,6 @@ def run_page(template, root: Path, start: Path | None = None):
     before the page ran). Lists go in as the text a shell gives papermill (`-p moduli '[23, 31]'` arrives as a
     string)."""
     papermill = pytest.importorskip("papermill")
-    from grok_core.store import Store
     if start is not None:
         shutil.copytree(start, root / "store")
     store = Store(root / "store")
