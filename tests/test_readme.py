@@ -50,12 +50,13 @@ def quick(cmd: str) -> list[str] | None:
         else:
             args += ["--preset", "quick"]
     args = ["seeds=1" if a.startswith("seeds=") else a for a in args]
-    has_seeds = "seeds" in {f.name for f in dataclasses.fields(studies.preset_class(chapter))} \
-        if (chapter := chapter_named(args)) else False
-    if has_seeds and "papermill" in args[0] and "seeds" not in args:
-        args += ["-p", "seeds", "1"]
-    if has_seeds and "papermill" not in args[0] and not any(a.startswith("seeds=") for a in args):
-        args += ["--set", "seeds=1"]
+    chapter = chapter_named(args)
+    if chapter is not None and "seeds" in {f.name for f in dataclasses.fields(studies.preset_class(chapter))}:
+        if "papermill" in args[0]:
+            if "seeds" not in args:
+                args += ["-p", "seeds", "1"]
+        elif not any(a.startswith("seeds=") for a in args):
+            args += ["--set", "seeds=1"]
     for i, a in enumerate(args[:-1]):
         if a in ("-p",) and args[i + 1] == "seeds":
             args[i + 2] = "1"
@@ -85,9 +86,14 @@ def test_make_targets_of_the_readme_exist():
         assert out.returncode == 0, out.stderr
 
 
+def page_of(args: list[str]) -> str | None:
+    """The file name of the template a command runs under papermill, or None."""
+    return next((Path(a).name for a in args if a.endswith(".ipynb") and "notebooks/" in a), None)
+
+
 def chapter_named(args: list[str]):
     """The chapter module a command runs (a page under papermill, or `run` / `plan` / train_elsewhere.py), or None."""
-    page = next((Path(a).name for a in args if a.endswith(".ipynb") and "notebooks/" in a), None)
+    page = page_of(args)
     if page in studies.PAGES:
         return studies.load(studies.PAGES[page])
     for verb in ("run", "plan", "tools/train_elsewhere.py"):
@@ -98,7 +104,7 @@ def chapter_named(args: list[str]):
 
 def chapter_of(args: list[str]):
     """(chapter module, its -p parameters) where `args` run a chapter's template under papermill, else None."""
-    page = next((Path(a).name for a in args if a.endswith(".ipynb") and "notebooks/" in a), None)
+    page = page_of(args)
     if page not in studies.PAGES:
         return None
     params = {args[i + 1]: args[i + 2] for i, a in enumerate(args[:-2]) if a == "-p"}

@@ -17,25 +17,21 @@ CH4, CH5 = named("04_log_law.ipynb", "05_one_law.ipynb")
 
 @pytest.fixture(scope="module")
 def chapter4_page(tmp_path_factory):
-    root = tmp_path_factory.mktemp("chapter4")
-    store, before = run_page(CH4, root)
-    return root, store, before
+    return run_page(CH4, tmp_path_factory.mktemp("chapter4"))      # (its store, the ids held before)
 
 
 @pytest.mark.parametrize("template", [CH4], ids=lambda p: p.name)
 def test_template_runs_its_quick_preset_at_a_non_default_grid(template, chapter4_page):
-    _, store, before = chapter4_page
-    trained_its_grid(template, store, before)
+    trained_its_grid(template, *chapter4_page)
 
 
 @pytest.mark.parametrize("template", [CH5], ids=lambda p: p.name)
 def test_chapter_5_runs_its_quick_preset_at_a_non_default_grid(template, chapter4_page, tmp_path):
     """Chapter 5 from chapter 4's store plus chapter 1's runs: its page trains exactly its plan at its grid, its
     predicted cells were not planned before their prediction was written, and each ran after it."""
-    root4, _, _ = chapter4_page
     grid = GRIDS[template.name][0]
     cfg = studies.configure(ol, "quick", grid)
-    shutil.copytree(root4 / "store", tmp_path / "reads")
+    shutil.copytree(chapter4_page[0].root, tmp_path / "reads")
     reads = Store(tmp_path / "reads")
     critical_norm.preregister(critical_norm.PRESETS[cfg.chapter1], reads)     # as `studies.run` writes it
     sweep.run([s for v in ol.chapter1_runs(cfg, reads).values() for s in v], store=reads, progress=False)
