@@ -7,6 +7,7 @@ stored record already answers a request.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import json
@@ -202,7 +203,8 @@ class RunSpec:
 
     # ---- identity
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        # every field is a scalar (str, int, float, bool), so a plain read equals dataclasses.asdict's deep copy
+        return {name: getattr(self, name) for name in _FIELD_TYPES}
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunSpec":
@@ -216,7 +218,7 @@ class RunSpec:
         return {k: v for k, v in self.to_dict().items()
                 if k not in _NOT_HASHED and not (k in _HASHED_IF_SET and v == _HASHED_IF_SET[k])}
 
-    @property
+    @functools.cached_property      # a frozen spec has one id; planning asks for it thousands of times
     def run_id(self) -> str:
         blob = json.dumps(self.hashed_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
