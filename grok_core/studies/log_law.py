@@ -78,11 +78,11 @@ class LogLaw:
 
 PRESETS = {
     # CI smoke test: a narrow transformer at p = 23
-    "quick": LogLaw(p_ref=23, lr_ref=3e-3, budget=2500, stop_chance_steps=1000, d_embed=32, hidden=64, batch_size=128,
+    "quick": LogLaw(p_ref=23, lr_ref=6e-3, budget=1500, stop_chance_steps=1000, d_embed=32, hidden=64, batch_size=128,
                     log_every=50, tail_steps=200, seeds=2, seeds_sgd=2, wds=(0.3, 1.0, 3.0), fit_wds=(0.3, 3.0),
-                    lrs=(1.5e-3, 3e-3, 6e-3), eta_seeds=2, eta_budget=(2500 * 3e-3, 2500), grid_lrs=(3e-3,),
-                    grid_wds=(1.0,), moduli=(23, 29), mul_moduli=(23,), sgd_lr=3e-3, sgd_wd=1.0,
-                    sgd_grok=(dict(lr=0.3, wd=0.01),), sgd_search=(dict(lr=0.3, wd=1e-3, max_steps=2500),),
+                    lrs=(3e-3, 6e-3, 1.2e-2), eta_seeds=2, eta_budget=(1500 * 6e-3, 1500), grid_lrs=(6e-3,),
+                    grid_wds=(1.0,), moduli=(23, 29), mul_moduli=(23,), sgd_lr=6e-3, sgd_wd=1.0,
+                    sgd_grok=(dict(lr=0.3, wd=0.01),), sgd_search=(dict(lr=0.3, wd=1e-3, max_steps=1500),),
                     parity=dict(task="parity", model="mlp", n_bits=12, k_bits=3, n_train=300, n_test=500, hidden=64,
                                 lr=3e-3, max_steps=2500, log="every", log_every=50, mem_threshold=0.99,
                                 grok_threshold=0.99, tail_steps=200), parity_p2="quick"),

@@ -85,10 +85,10 @@ class OneLaw:
 
 
 PRESETS = {
-    "quick": OneLaw(p=23, lr=3e-3, d_embed=32, hidden=64, batch_size=128, log_every=50, free_budget=2500,
+    "quick": OneLaw(p=23, lr=6e-3, d_embed=32, hidden=64, batch_size=128, log_every=50, free_budget=1600,
                     stop_chance_steps=1000, free_seeds=2, rhos=(0.85, 1.15), t_int=200, hold_seeds=2,
-                    hold_budget=2000, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, mlp_more_seeds=2, range_cells=((6e-3, 5.0),), range_seeds=2,
-                    range_budget=1500, path_seeds=2, path_budget=2000, path_more_seeds=3, chapter1="quick",
+                    hold_budget=1000, mlp_lr=6e-3, mlp_wd=0.5, mlp_seeds=2, mlp_more_seeds=2, range_cells=((6e-3, 5.0),), range_seeds=2,
+                    range_budget=1500, path_seeds=2, path_budget=1000, path_more_seeds=3, chapter1="quick",
                     chapter2="quick", chapter4="quick"),
     "book": OneLaw(),
     "paper": OneLaw(free_seeds=10, hold_seeds=10, chapter1="paper", chapter2="paper", chapter4="paper"),
