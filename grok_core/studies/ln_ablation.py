@@ -103,8 +103,8 @@ PRESETS = {
     "quick": LnAblation(p=23, frac=0.6, lr=6e-3, wd=2.0, d_embed=32, hidden=64, budget=1500, tail_steps=100, seeds=2,
                         t_int=100, rhos=(0.9, 1.1), cap=2000, floor=1000, attn_p=23, attn_frac=0.6, attn_hidden=64,
                         attn_lr=1e-2, attn_budget=1500, attn_seeds=2, attn_t_int=100, attn_rhos=(0.9, 1.1),
-                        attn_cap=2000, attn_floor=1000, attn_long={1.1: 2500}, attn_long_seeds=1, attn_past={},
-                        auth_seeds=1, auth_budget=1500,
+                        attn_cap=1400, attn_floor=1000, attn_long={1.1: 1800}, attn_long_seeds=1, attn_past={},
+                        auth_seeds=1, auth_budget=1000,
                         attn_fit_rhos=(0.9, 1.1), ln_lr=1e-2,
                         ln_budget=1500, ln_fracs=(0.5, 0.7), ln_frac_ref=0.5, group_rhos=(0.9, 1.1), groups="quick"),
     # the book: the paper's models; 8 seeds per MLP cell, 4 per attention cell (the paper uses 16), attention
