@@ -8,6 +8,7 @@ A grid file:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
@@ -70,11 +71,13 @@ def load_grid(path) -> list[RunSpec]:
     return [s for pair in pairs for s in grid({**doc.get("base", {}), **pair}, **doc.get("grid", {}))]
 
 
-def connect(scheduler: str | None, cluster: str | None):
+@contextlib.contextmanager
+def connected(scheduler: str | None, cluster: str | None):
     """A dask.distributed Client for --scheduler tcp://HOST:PORT or --cluster local:N (N worker processes of one
-    thread here); None when neither is given."""
+    thread here), closed on leaving, with the local cluster it started; None when neither is given."""
     if not scheduler and not cluster:
-        return None
+        yield None
+        return
     if scheduler and cluster:
         raise ValueError("--scheduler and --cluster are not allowed together: give one")
     try:
@@ -85,14 +88,20 @@ def connect(scheduler: str | None, cluster: str | None):
         m = re.fullmatch(r"local:([1-9][0-9]*)", cluster)
         if not m:
             raise ValueError(f"--cluster={cluster!r} is not allowed: local:N with N >= 1 worker processes")
-        return Client(LocalCluster(n_workers=int(m.group(1)), threads_per_worker=1, processes=True,
-                                   dashboard_address=None))
+        # a Client does not close a cluster it was handed: without this its worker processes outlive the
+        # command wherever main() is called from Python
+        with LocalCluster(n_workers=int(m.group(1)), threads_per_worker=1, processes=True,
+                          dashboard_address=None) as local, Client(local) as client:
+            yield client
+        return
     # how long to wait for the scheduler: Dask's own connect timeout where it is set in the environment, else 10 s
     timeout = os.environ.get("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "10s")
     try:
-        return Client(scheduler, timeout=timeout)
+        client = Client(scheduler, timeout=timeout)
     except OSError as e:
         raise ValueError(f"--scheduler={scheduler!r}: no Dask scheduler answered ({e})") from e
+    with client:
+        yield client
 
 
 def _sets(items) -> dict:
@@ -145,12 +154,8 @@ def _chapter(args, store) -> int:
         every = [s for specs in plan.values() for s in specs]
         print(sweep.describe_cost(sweep.cost(every, store)))
         return 0
-    client = connect(args.scheduler, args.cluster)
-    try:
+    with connected(args.scheduler, args.cluster) as client:
         seen = studies.run(module, cfg, store, workers=args.workers, device=args.device, client=client)
-    finally:
-        if client is not None:
-            client.close()
     print(f"{len(seen)} runs of {args.chapter} ({args.preset}) in {store.root}")
     return 0
 
@@ -210,12 +215,8 @@ def main(argv=None) -> int:
                 have = sum(store.get(s) is not None for s in specs)
                 print(f"{len(specs)} runs: {have} stored, {len(specs) - have} to train")
                 return 0
-            client = connect(args.scheduler, args.cluster)
-            try:
+            with connected(args.scheduler, args.cluster) as client:
                 df = sweep.run_frame(specs, store=store, workers=args.workers, device=args.device, client=client)
-            finally:
-                if client is not None:
-                    client.close()
             print(df["status"].value_counts().to_string())
         elif args.cmd == "list":
             df = frame(store.all())

@@ -76,3 +76,21 @@ def test_a_killed_worker_loses_no_run_and_stores_none_twice(client, tmp_path):
     refused = [rid for rid, ok in writes if not ok]
     assert len(refused) == 1 and refused[0] in {s.run_id for s in plan[::2]}, \
         "the rerun batch's short run, stored before the kill, should have been offered again and refused"
+
+
+def test_the_command_lines_local_cluster_ends_with_the_command(tmp_path):
+    """`--cluster local:N` called through main() (as from a script or a notebook) leaves no worker process behind:
+    a Client does not close a cluster it was handed, so the command must."""
+    from grok_core.cli import main
+    psutil = pytest.importorskip("psutil")
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    (tmp_path / "grid.yaml").write_text("base: {p: 7, frac: 0.6, d_embed: 8, hidden: 16, lr: 0.01, max_steps: 30}\n"
+                                        "grid: {seed: [0]}\n")
+    assert main(["--store", str(tmp_path / "store"), "sweep", str(tmp_path / "grid.yaml"), "--cluster", "local:1"]) == 0
+    assert len(Store(tmp_path / "store").ids()) == 1
+    deadline = time.time() + 10
+    while (left := [p for p in me.children(recursive=True) if p.pid not in before and p.is_running()
+                    and p.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(p.cmdline())]):
+        assert time.time() < deadline, f"worker processes left running: {[' '.join(p.cmdline())[:80] for p in left]}"
+        time.sleep(0.2)
