@@ -13,6 +13,8 @@ distributed = pytest.importorskip("distributed")
 from grok_core import RunSpec, fused, sweep  # noqa: E402
 from grok_core.store import Store  # noqa: E402
 
+pytestmark = pytest.mark.slow         # `pytest -m 'not slow'` leaves it out
+
 
 @pytest.fixture(scope="module")
 def client():

@@ -81,6 +81,7 @@ def test_fused_step_follows_the_eager_step_for_300_steps():
 
 
 @needs_fused
+@pytest.mark.slow
 def test_fused_and_eager_runs_grok_alike_on_a_real_cell(monkeypatch):
     """A short real cell (free and held seeds): T_grok per seed within one logged step of the eager run's and ‖W‖
     at T_grok within 0.5 %, far inside the seed-to-seed spread; the records name their engine."""

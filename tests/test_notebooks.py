@@ -177,6 +177,7 @@ def test_chapter_prose_names_no_module_store_or_script_path(template):
 
 @pytest.mark.parametrize("name", ["00_quickstart.ipynb", "01_critical_norm.ipynb", "02_pinned_norm.ipynb",
                                   "03b_sparse_parity.ipynb"])
+@pytest.mark.slow
 def test_a_page_on_an_empty_store_reports_instead_of_failing(name, tmp_path, monkeypatch):
     """`-p train_missing False` trains nothing: on an empty store the page still runs and shows what it has."""
     papermill = pytest.importorskip("papermill")

@@ -140,6 +140,7 @@ def run_command(args: list[str], cwd: Path, env: dict) -> tuple[int, str, str]:
     return code, stdout.getvalue(), stderr.getvalue()
 
 
+@pytest.mark.slow
 def test_every_readme_command_runs(tmp_path):
     """In README order, on one scratch store: each command exits 0, except the one naming a remote Dask
     scheduler, which must fail in one line (there is none here); a command that runs a chapter's page at its

@@ -5,6 +5,8 @@ import pytest
 
 from template_runs import named, runs_its_quick_preset_at_a_non_default_grid
 
+pytestmark = pytest.mark.slow         # `pytest -m 'not slow'` leaves it out
+
 TEMPLATES = named("03_layernorm_ablation.ipynb", "03b_sparse_parity.ipynb")
 
 

@@ -12,6 +12,8 @@ from grok_core.store import Store
 from grok_core.studies import critical_norm, one_law as ol
 from template_runs import GRIDS, named, run_page, trained_its_grid
 
+pytestmark = pytest.mark.slow         # `pytest -m 'not slow'` leaves it out
+
 CH4, CH5 = named("04_log_law.ipynb", "05_one_law.ipynb")
 
 

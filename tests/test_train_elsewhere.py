@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from grok_core.store import Store
 from grok_core.studies import MODULES
 
@@ -20,6 +22,7 @@ def tool(*args):
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
 
 
+@pytest.mark.slow
 def test_trains_missing_runs_and_exports_only_the_new_ones(tmp_path):
     store, home = tmp_path / "away", tmp_path / "home"
     r = tool(*SMALL, "--store", store, "--archive", tmp_path / "a.tar.gz", "--device", "cpu", "--workers", "1")
