@@ -249,6 +249,13 @@ _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(RunSpec)}
 def _coerce(name, value):
     """YAML and papermill hand over '1e-3' or 3 where a float is meant; convert, or name the field."""
     kind = _FIELD_TYPES[name]
+    t = type(value)                            # the common case first: already the field's type (same result)
+    if t is float and kind == "float":
+        return value + 0.0
+    if t is int and kind == "int" and -2 ** 53 <= value <= 2 ** 53:     # exact as a float: int(float(v)) == v
+        return value
+    if (t is str and kind == "str") or (t is bool and kind == "bool"):
+        return value
     try:
         if kind == "float" and not isinstance(value, bool):
             return float(value) + 0.0          # -0.0 is 0.0: one value, one run id
