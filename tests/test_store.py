@@ -16,6 +16,31 @@ from grok_core.store import Store, answer, decode, encode
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def test_decode_reads_arrays_as_numpys_reader_does():
+    """decode parses the .npy headers np.savez writes itself (numpy's reader spends most of a store read in
+    ast.literal_eval): on committed records and on 0-d, bool, big-endian and empty arrays it gives numpy's arrays
+    exactly (values, dtype, shape, writable, owning their memory or not), and an object array is still refused."""
+    import io
+    import json
+    blobs = [p.read_bytes() for p in sorted((ROOT / "results" / "runs").glob("*/*.npz"))[:40]]
+    buf = io.BytesIO()
+    np.savez_compressed(buf, __meta__=np.frombuffer(b'{"spec": {}, "summary": {}}', np.uint8), zero_d=np.float32(3),
+                        flags=np.array([True, False]), big=np.arange(3, dtype=">f8"), empty=np.zeros(0, np.int32))
+    for blob in blobs + [buf.getvalue()]:
+        rec = decode(blob)
+        with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+            assert {"spec": rec["spec"], "summary": rec["summary"]} == json.loads(bytes(z["__meta__"]).decode())
+            assert list(rec["curves"]) == [k for k in z.files if k != "__meta__"]
+            for k, a in rec["curves"].items():
+                b = z[k]
+                assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), k
+                assert (a.flags.writeable, a.flags.owndata) == (b.flags.writeable, b.flags.owndata), k
+    buf = io.BytesIO()
+    np.savez_compressed(buf, __meta__=np.frombuffer(b"{}", np.uint8), o=np.array([{}], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle"):
+        decode(buf.getvalue())
+
+
 def test_record_roundtrip_keeps_spec_summary_and_float32_curves(tiny):
     rec = train(tiny.replace(max_steps=50))[0]
     back = decode(encode(rec))
