@@ -81,9 +81,9 @@ _NPY_HEADER = re.compile(rb"\{'descr': '([<|][fiub][1248])', 'fortran_order': Fa
 
 
 def _npy(data: bytes) -> np.ndarray:
-    """One .npy member's array, as np.load returns it. The headers np.savez writes for
-    our records are parsed by a pattern; any other goes to numpy's reader (which parses every header with
-    ast.literal_eval: most of the time of reading a store). Never unpickles."""
+    """One .npy member's array, as np.load returns it. The header np.savez writes for a record's arrays is parsed
+    by a pattern; any other goes to numpy's reader (which parses every header with ast.literal_eval: most of the
+    time of reading a store). Never unpickles."""
     if data[:8] == b"\x93NUMPY\x01\x00":
         end = 10 + int.from_bytes(data[8:10], "little")
         m = _NPY_HEADER.fullmatch(data[10:end])

@@ -1,6 +1,7 @@
 """Every command block of README.md runs, as a reader would type it, translated only to the quick preset, one
-seed, a scratch store and this machine (no GPU, no remote scheduler). A command added to the README without a
-rule here fails the first test, so the README cannot promise a command nobody ran."""
+seed, a scratch store and this machine (no GPU, no remote scheduler); `python -m grok_core` commands run their
+`__main__` in the test's process. A command added to the README without a rule here fails the first test, so the
+README cannot promise a command nobody ran."""
 import contextlib
 import dataclasses
 import io
