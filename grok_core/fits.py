@@ -144,14 +144,19 @@ def _slope_ci(fit, cells, n_boot: int, seed: int, parts: tuple = (0,)):
     """95 % percentile CIs of fit(cells)[i] for each i in `parts` (default: the slope alone) over bootstrap
     draws that resample seeds within each cell; one (lo, hi) pair per part, flattened."""
     rng = np.random.default_rng(seed)
-    boots = []
+    boots, seen = [], {}
     for _ in range(n_boot):
         cs = []
         for g, r, t, e in cells:
             i = rng.integers(0, len(t), len(t))
             cs.append((g, r, np.asarray(t, float)[i], np.asarray(e, bool)[i]))
-        out = fit(cs)
-        boots.append([out[k] for k in parts])
+        # a draw equal to an earlier one has that draw's fit (the fit is a function of the data alone): cells of
+        # one or two seeds repeat draws often, and each censored fit is an optimisation
+        key = tuple((t.tobytes(), e.tobytes()) for _, _, t, e in cs)
+        if key not in seen:
+            out = fit(cs)
+            seen[key] = [out[k] for k in parts]
+        boots.append(seen[key])
     out = []
     for j in range(len(parts)):
         b = np.asarray([x[j] for x in boots], float)

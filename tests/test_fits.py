@@ -130,3 +130,21 @@ def test_time_cell_table_keeps_censored_seeds_in_the_km_median():
     df.loc[1, ["status", "t_grok", "steps_run"]] = ["censored", None, 1000]
     row = cell_table(df, ["rho"]).iloc[0]
     assert row.T_median == 100.0 and row.T_km == float("inf")   # 3 of 4 never grokked: no KM median in the data
+
+
+def test_the_bootstrap_fits_each_distinct_draw_once_with_the_same_ci():
+    """A draw equal to an earlier one reuses that fit: with a one-seed and a two-seed cell only four draws are
+    distinct, and the CI equals the one from fitting every draw."""
+    cells = [(0, 0.9, [100.0], [True]), (0, 1.1, [300.0, 500.0], [True, True])]
+    calls = []
+
+    def fit(cs):
+        calls.append(1)
+        return (float(sum(np.sum(c[2] * (1 + k)) for k, c in enumerate(cs))),)
+
+    lo, hi = fits._slope_ci(fit, cells, 500, 3)
+    rng, every = np.random.default_rng(3), []
+    for _ in range(500):
+        every.append(fit([(g, r, np.asarray(t, float)[rng.integers(0, len(t), len(t))], e) for g, r, t, e in cells])[0])
+    assert len(calls) == 4 + 500
+    assert (lo, hi) == tuple(float(q) for q in np.quantile(every, [0.025, 0.975]))
