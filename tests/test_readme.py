@@ -1,5 +1,5 @@
 """Every command block of README.md runs, as a reader would type it, translated only to the quick preset, one
-seed, a scratch store and this machine (no GPU, no remote scheduler); `python -m grok_core` commands run their
+seed, one worker process, a scratch store and this machine (no GPU, no remote scheduler); `python -m grok_core` commands run their
 `__main__` in the test's process. A command added to the README without a rule here fails the first test, so the
 README cannot promise a command nobody ran."""
 import contextlib
@@ -49,6 +49,8 @@ def quick(cmd: str) -> list[str] | None:
             args[args.index("preset") + 1] = "quick"
         else:
             args += ["-p", "preset", "quick"]
+        if "workers" not in args:
+            args += ["-p", "workers", "1"]   # one process trains, as --workers below (no pool to start per stage)
     if "grok_core" in args and ("run" in args or "plan" in args) or "train_elsewhere.py" in " ".join(args):
         if "--preset" in args:
             args[args.index("--preset") + 1] = "quick"
