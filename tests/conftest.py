@@ -1,4 +1,6 @@
+import importlib.util
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -20,6 +22,14 @@ def pytest_collection_modifyitems(config, items):
     """The files of SLOWEST_FIRST first; every file keeps its own order (nbval runs a page's cells in order)."""
     rank = {f: i for i, f in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
+def load_tool(name: str):
+    """tools/<name>.py as a module (the tools are scripts, not a package), for a test to call its functions."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

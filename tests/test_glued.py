@@ -3,14 +3,11 @@
 A move of chapter code into grok_core, or a re-execution after new runs, that changes a number in the book's
 text fails here until the change is recorded with `python tools/glued.py --write` (and so shows in the diff).
 """
-import importlib.util
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("glued", ROOT / "tools" / "glued.py")
-glued = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(glued)
+from conftest import load_tool
+
+glued = load_tool("glued")
 
 
 def test_pages_glue_the_recorded_values():

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from conftest import load_tool
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 DRAFTS = sorted((ROOT / "notebooks" / "drafts").glob("[0-9]*.ipynb"))   # templates whose runs are not in yet
@@ -53,10 +55,7 @@ def test_page_has_title_parameters_and_figures(page):
 @pytest.mark.parametrize("template", TEMPLATES + DRAFTS, ids=lambda p: p.name)
 def test_template_round_trips_through_text(template):
     """tools/nbpy.py (how templates are edited) must give back every cell's kind, source and tags unchanged."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("nbpy", ROOT / "tools" / "nbpy.py")
-    nbpy = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(nbpy)
+    nbpy = load_tool("nbpy")
     nb = json.loads(template.read_text())
     back = nbpy.to_nb(nbpy.to_py(nb))
     assert [(c["cell_type"], "".join(c["source"]), c.get("metadata", {}).get("tags", [])) for c in nb["cells"]] == \
@@ -66,10 +65,7 @@ def test_template_round_trips_through_text(template):
 def test_inserting_or_editing_a_cell_in_text_changes_only_that_cell_of_the_template():
     """Written over the template it came from, the text gives back every other cell unchanged, id included (ids
     renumbered from the insertion on would put every later cell into the diff)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("nbpy", ROOT / "tools" / "nbpy.py")
-    nbpy = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(nbpy)
+    nbpy = load_tool("nbpy")
     nb = json.loads(TEMPLATES[0].read_text())
     assert nbpy.to_nb(nbpy.to_py(nb), nb) == nb
     parts = nbpy.to_py(nb).split("\n# %%")

@@ -85,15 +85,12 @@ def test_a_field_naming_a_preset_takes_only_a_preset_name():
 def test_every_page_parameter_is_a_preset_field_and_every_field_a_page_parameter():
     """The parameters cell of each chapter template is the one its chapter's preset fields generate (same names,
     in field order, each None), so `-p` and `--set` name the same things: `tools/params.py --check` passes."""
-    import importlib.util
     import json
     from pathlib import Path
 
+    from conftest import load_tool
     root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("params_tool", root / "tools" / "params.py")
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)             # the tool's own check, in this process (no second torch import)
-    assert tool.main(["--check"]) == 0
+    assert load_tool("params").main(["--check"]) == 0    # the tool's own check, in this process
     for page, chapter in studies.PAGES.items():
         nb = json.loads((root / "notebooks" / page).read_text())
         cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
